@@ -1,0 +1,1 @@
+"""The cloud side: the async client for the Project API and its local replica."""

@@ -1,0 +1,1 @@
+"""A local replica of the cloud Project API, for development and tests."""

@@ -1,0 +1,1 @@
+"""Tornado handlers: parse, authorize, call a service, serialize."""

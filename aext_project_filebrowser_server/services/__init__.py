@@ -1,0 +1,1 @@
+"""Use cases as plain async functions: no Tornado here."""

@@ -1,0 +1,1 @@
+"""Three-way sync: snapshot, plan (pure), execute."""

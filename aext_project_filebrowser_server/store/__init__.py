@@ -1,0 +1,1 @@
+"""The SQLite store: models, engine, migrations and one CRUD module per entity."""
