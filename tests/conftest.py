@@ -1,4 +1,38 @@
+"""Every test server runs this extension against a temporary store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
 pytest_plugins = [
     "pytest_jupyter.jupyter_server",
     "aext_project_filebrowser_server.pytest_plugin",
 ]
+
+
+@pytest.fixture
+def pfb_db_path(tmp_path: Path) -> Path:
+    """Where the extension's store lives in a test (outside the notebook root)."""
+    return tmp_path / "state" / "project_filebrowser.db"
+
+
+@pytest.fixture
+def pfb_db_setup(pfb_db_path: Path) -> None:
+    """Prepares the store file before the server starts; modules override it."""
+
+
+@pytest.fixture
+def pfb_extension_config(pfb_db_path: Path) -> dict[str, Any]:
+    """ProjectFileBrowserApp config for tests; modules extend it (cloud URL, key...)."""
+    return {"db_url": f"sqlite:///{pfb_db_path}"}
+
+
+@pytest.fixture
+def jp_server_config(pfb_db_setup: None, pfb_extension_config: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "ServerApp": {"jpserver_extensions": {"aext_project_filebrowser_server": True}},
+        "ProjectFileBrowserApp": pfb_extension_config,
+    }

@@ -1,0 +1,166 @@
+"""The Jupyter Server extension app: configuration, start-up wiring and shutdown."""
+
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+from typing import Any
+
+from jupyter_server.extension.application import ExtensionApp
+from traitlets import Int, Unicode, default, validate
+from traitlets.traitlets import TraitError
+
+from .config import default_db_url
+from .context import AppContext, Settings
+from .handlers import default_handlers
+from .store.engine import close_database, open_database, sqlite_path
+from .store.migrate import MigrationState, head_revision, upgrade_if_needed
+
+EXTENSION_NAME = "aext_project_filebrowser_server"
+
+
+class ProjectFileBrowserApp(ExtensionApp):
+    """Projects kept both in a Jupyter folder and in the cloud Project API."""
+
+    name = EXTENSION_NAME
+    load_other_extensions = True
+
+    db_url = Unicode(
+        config=True,
+        help="""SQLAlchemy URL of the extension's SQLite store.
+        Default: project_filebrowser.db under the Jupyter data directory
+        (`jupyter --data-dir`)/aext_project_filebrowser — never inside the notebook folder.
+        With the LOCAL environment variable set in a source checkout, the database named
+        by alembic.dev.ini. Production: sqlite:////var/www/filebrowser/project_filebrowser.db.
+        Must be a sqlite URL with an absolute path, or sqlite:///:memory: for tests.""",
+    )
+
+    projects_root = Unicode(
+        "",
+        config=True,
+        help="""Absolute folder where local project folders are created (readable names
+        derived from project titles). Empty (the default): a `projects` folder under the
+        Jupyter server's root directory.""",
+    )
+
+    cloud_url = Unicode(
+        "https://anaconda.com",
+        config=True,
+        help="Base URL of the cloud Project API (http or https; paths under /api/projects).",
+    )
+
+    cloud_api_key = Unicode(
+        config=True,
+        help="""API key or access token for the cloud. Default: the ANACONDA_AUTH_API_KEY
+        environment variable; empty means not logged in (local features keep working).
+        Never logged or shown by the health endpoint.""",
+    )
+
+    api_version = Unicode(
+        "2023.11.28",
+        config=True,
+        help="Value of the Api-Version header sent to the cloud.",
+    )
+
+    sync_concurrency = Int(
+        4,
+        config=True,
+        help="How many files a push, pull or sync transfers at once (1-64).",
+    )
+
+    server_name = Unicode(
+        config=True,
+        help="""A name for this Jupyter server, used in conflict copy names
+        ("analysis (conflict, alice on <server_name>, ...)"). Default: the host name.""",
+    )
+
+    @default("db_url")
+    def _default_db_url(self) -> str:
+        return default_db_url()
+
+    @default("cloud_api_key")
+    def _default_api_key(self) -> str:
+        return os.environ.get("ANACONDA_AUTH_API_KEY", "")
+
+    @default("server_name")
+    def _default_server_name(self) -> str:
+        return socket.gethostname() or "jupyter"
+
+    @validate("db_url")
+    def _check_db_url(self, proposal: dict[str, Any]) -> str:
+        value = str(proposal["value"])
+        if not value.startswith("sqlite:///"):
+            raise TraitError(
+                f"ProjectFileBrowserApp.db_url must be a sqlite:/// URL, got {value!r}"
+            )
+        path = sqlite_path(value)
+        if path is not None and not path.is_absolute():
+            raise TraitError(
+                f"ProjectFileBrowserApp.db_url must name an absolute path (sqlite:////abs/path.db),"
+                f" got {value!r}"
+            )
+        return value
+
+    @validate("projects_root")
+    def _check_projects_root(self, proposal: dict[str, Any]) -> str:
+        value = str(proposal["value"])
+        if value and not Path(value).is_absolute():
+            raise TraitError(f"ProjectFileBrowserApp.projects_root must be absolute, got {value!r}")
+        return value
+
+    @validate("cloud_url")
+    def _check_cloud_url(self, proposal: dict[str, Any]) -> str:
+        value = str(proposal["value"]).rstrip("/")
+        if not value.startswith(("http://", "https://")) or len(value.split("/")) < 3:
+            raise TraitError(
+                f"ProjectFileBrowserApp.cloud_url must be an http(s) URL, got {value!r}"
+            )
+        return value
+
+    @validate("api_version")
+    def _check_api_version(self, proposal: dict[str, Any]) -> str:
+        value = str(proposal["value"]).strip()
+        if not value:
+            raise TraitError("ProjectFileBrowserApp.api_version must not be empty")
+        return value
+
+    @validate("sync_concurrency")
+    def _check_concurrency(self, proposal: dict[str, Any]) -> int:
+        value = int(proposal["value"])
+        if not 1 <= value <= 64:
+            raise TraitError(f"ProjectFileBrowserApp.sync_concurrency must be 1-64, got {value}")
+        return value
+
+    def _settings_value(self) -> Settings:
+        root_dir = Path(self.serverapp.root_dir) if self.serverapp else Path.cwd()
+        return Settings(
+            db_url=self.db_url,
+            projects_root=Path(self.projects_root) if self.projects_root else root_dir / "projects",
+            cloud_url=self.cloud_url,
+            api_version=self.api_version,
+            cloud_configured=bool(self.cloud_api_key),
+            sync_concurrency=self.sync_concurrency,
+            server_name=self.server_name,
+        )
+
+    def initialize_settings(self) -> None:
+        settings = self._settings_value()
+        try:
+            db = open_database(settings.db_url)
+            migration = upgrade_if_needed(db.engine)
+        except Exception as exc:  # a broken store must not take the Jupyter server down
+            self.log.exception("Project store could not be opened at %s", settings.db_url)
+            db, migration = None, MigrationState("failed", None, head_revision(), error=str(exc))
+        if migration.outcome == "failed" and db is not None:
+            close_database(db)
+            db = None
+        self.settings.update({"pfb_context": AppContext(settings, db, migration)})
+
+    def initialize_handlers(self) -> None:
+        self.handlers.extend(default_handlers)
+
+    async def stop_extension(self) -> None:
+        context: AppContext | None = self.settings.get("pfb_context")
+        if context is not None and context.db is not None:
+            close_database(context.db)

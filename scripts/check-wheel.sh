@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Build the wheel, install it (not editable) into a fresh venv, and check that Jupyter
+# lists the extension as enabled and OK and that its migrations ship inside the wheel.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+VENV="${VENV:-.venv}"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+"$VENV/bin/python" -m build --wheel --outdir "$work/dist" . >"$work/build.log" 2>&1 \
+  || { cat "$work/build.log"; exit 1; }
+python3 -m venv "$work/venv"
+"$work/venv/bin/python" -m pip install -q "$work"/dist/*.whl 2>&1 | grep -v '^WARNING: Location' || true
+export JUPYTER_CONFIG_DIR="$work/config" JUPYTER_DATA_DIR="$work/data"
+list="$("$work/venv/bin/jupyter" server extension list 2>&1)"
+echo "$list" | grep -E "aext_project_filebrowser_server" || { echo "$list"; exit 1; }
+echo "$list" | grep -qE "aext_project_filebrowser_server.*enabled" || { echo "$list"; exit 1; }
+echo "$list" | grep -qE "aext_project_filebrowser_server.*OK" || { echo "$list"; exit 1; }
+cd "$work"   # away from the source tree: migrations must come from the wheel
+"$work/venv/bin/python" - <<'PY'
+from pathlib import Path
+from sqlalchemy import create_engine
+from aext_project_filebrowser_server.store.migrate import script_location, upgrade_if_needed
+assert "site-packages" in str(script_location()), script_location()
+state = upgrade_if_needed(create_engine(f"sqlite:///{Path.cwd() / 'wheel-check.db'}"))
+assert state.outcome == "created", state
+print(f"wheel OK: migrations from {script_location()}, store created at {state.current}")
+PY
