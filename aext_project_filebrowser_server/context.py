@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from .cloud.client import CloudClient
+from .services.events import EventBus
+from .services.running import SyncRegistry
 from .store.engine import Database
 from .store.migrate import MigrationState
 
@@ -24,8 +27,11 @@ class Settings:
 
 @dataclass(frozen=True)
 class AppContext:
-    """The store, its migration outcome and the settings; kept in the Tornado settings."""
+    """The store, the cloud client, the event bus and the running syncs of one server."""
 
     settings: Settings
     db: Database | None
     migration: MigrationState
+    cloud: CloudClient
+    events: EventBus
+    syncs: SyncRegistry

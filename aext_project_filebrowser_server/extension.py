@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 from pathlib import Path
 from typing import Any
 
 from jupyter_server.extension.application import ExtensionApp
-from traitlets import Int, Unicode, default, validate
+from traitlets import Bool, Float, Int, Unicode, default, validate
 from traitlets.traitlets import TraitError
 
+from .cloud.client import aclose, make_cloud_client
 from .config import default_db_url
 from .context import AppContext, Settings
 from .handlers import default_handlers
-from .store.engine import close_database, open_database, sqlite_path
+from .services.events import EventBus
+from .services.recovery import recover_interrupted
+from .services.running import SyncRegistry
+from .services.watch import watch_projects
+from .store.engine import Database, close_database, open_database, sqlite_path
 from .store.migrate import MigrationState, head_revision, upgrade_if_needed
 
 EXTENSION_NAME = "aext_project_filebrowser_server"
@@ -63,10 +69,30 @@ class ProjectFileBrowserApp(ExtensionApp):
         help="Value of the Api-Version header sent to the cloud.",
     )
 
+    watch_folders = Bool(
+        True,
+        config=True,
+        help="""Watch project folders for edits and tell open tabs (project_changed events).
+        Set False on file systems where watching is expensive (network mounts).""",
+    )
+
     sync_concurrency = Int(
         4,
         config=True,
         help="How many files a push, pull or sync transfers at once (1-64).",
+    )
+
+    cloud_timeout = Float(
+        30.0,
+        config=True,
+        help="Seconds to wait for the cloud on one request (connect, read, write).",
+    )
+
+    cloud_retry_attempts = Int(
+        5,
+        config=True,
+        help="""How many times one cloud request is tried on connection errors, 5xx and 429
+        (exponential backoff with jitter; Retry-After honoured). 1 disables retries.""",
     )
 
     server_name = Unicode(
@@ -144,23 +170,53 @@ class ProjectFileBrowserApp(ExtensionApp):
             server_name=self.server_name,
         )
 
+    def _open_store(self, db_url: str) -> tuple[Database | None, MigrationState]:
+        """Open and migrate the store; a failure is reported by health, never raised."""
+        try:
+            db = open_database(db_url)
+            migration = upgrade_if_needed(db.engine)
+            if migration.outcome == "failed":
+                close_database(db)
+                return None, migration
+            recover_interrupted(db)
+            return db, migration
+        except Exception as exc:  # a broken store must not take the Jupyter server down
+            self.log.exception("Project store could not be opened at %s", db_url)
+            return None, MigrationState("failed", None, head_revision(), error=str(exc))
+
     def initialize_settings(self) -> None:
         settings = self._settings_value()
-        try:
-            db = open_database(settings.db_url)
-            migration = upgrade_if_needed(db.engine)
-        except Exception as exc:  # a broken store must not take the Jupyter server down
-            self.log.exception("Project store could not be opened at %s", settings.db_url)
-            db, migration = None, MigrationState("failed", None, head_revision(), error=str(exc))
-        if migration.outcome == "failed" and db is not None:
-            close_database(db)
-            db = None
-        self.settings.update({"pfb_context": AppContext(settings, db, migration)})
+        db, migration = self._open_store(settings.db_url)
+        cloud = make_cloud_client(
+            settings.cloud_url,
+            self.cloud_api_key,
+            settings.api_version,
+            timeout=self.cloud_timeout,
+            retry_attempts=self.cloud_retry_attempts,
+        )
+        context = AppContext(settings, db, migration, cloud, EventBus(), SyncRegistry())
+        self.settings.update({"pfb_context": context})
+
+    async def _start_jupyter_server_extension(self, serverapp: Any) -> None:
+        await super()._start_jupyter_server_extension(serverapp)  # type: ignore[no-untyped-call]
+        context: AppContext = self.settings["pfb_context"]
+        self._stop_watching = asyncio.Event()
+        self._watcher: asyncio.Task[None] | None = None
+        if self.watch_folders:
+            self._watcher = asyncio.create_task(watch_projects(context, self._stop_watching))
 
     def initialize_handlers(self) -> None:
         self.handlers.extend(default_handlers)
 
     async def stop_extension(self) -> None:
         context: AppContext | None = self.settings.get("pfb_context")
-        if context is not None and context.db is not None:
+        if context is None:
+            return
+        watcher = getattr(self, "_watcher", None)
+        if watcher is not None:
+            self._stop_watching.set()
+            await asyncio.wait([watcher], timeout=5)
+        await context.syncs.cancel_all()
+        await aclose(context.cloud)
+        if context.db is not None:
             close_database(context.db)
