@@ -1,0 +1,64 @@
+"""Content-addressed file bodies: `DATA/blobs/ab/abcdef…` named by their sha256.
+
+Uploads stream into `DATA/tmp/` (same file system, so the final rename is atomic). Storing
+a blob is fsync(temp) → `os.replace` → fsync(directory), in that order, so a blob name that
+exists always has its complete bytes, even after a power cut; the DB row pointing at a blob
+is committed only after the blob is in place. Identical content is written once: if the
+blob already exists the temp file is simply removed. Blobs are never deleted (revisions are
+kept forever and different projects may share a blob).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+
+
+def blob_path(data_dir: Path, sha256: str) -> Path:
+    return data_dir / "blobs" / sha256[:2] / sha256
+
+
+def tmp_dir(data_dir: Path) -> Path:
+    return data_dir / "tmp"
+
+
+def clear_tmp(data_dir: Path) -> None:
+    """Remove uploads left half-written by a previous process, and make sure the dir exists."""
+    tmp = tmp_dir(data_dir)
+    tmp.mkdir(parents=True, exist_ok=True)
+    for leftover in tmp.iterdir():
+        leftover.unlink(missing_ok=True)
+
+
+def _fsync_path(path: Path, flags: int = os.O_RDONLY) -> None:
+    fd = os.open(path, flags)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def store_blob(data_dir: Path, tmp_path: Path, sha256: str) -> None:
+    """Move a finished upload into place under its hash (blocking: run it in a thread)."""
+    final = blob_path(data_dir, sha256)
+    if final.exists():
+        tmp_path.unlink(missing_ok=True)
+        return
+    _fsync_path(tmp_path)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(tmp_path, final)
+    _fsync_path(final.parent, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+
+
+def store_bytes(data_dir: Path, content: bytes) -> str:
+    """Store an in-memory body (seeding); returns its sha256."""
+    sha256 = hashlib.sha256(content).hexdigest()
+    if blob_path(data_dir, sha256).exists():
+        return sha256
+    fd, name = tempfile.mkstemp(dir=tmp_dir(data_dir), prefix="seed-")
+    with os.fdopen(fd, "wb") as f:
+        f.write(content)
+    store_blob(data_dir, Path(name), sha256)
+    return sha256

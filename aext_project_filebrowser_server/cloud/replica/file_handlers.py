@@ -1,0 +1,292 @@
+"""Handlers for project files: listing, streamed upload and download, deletion, versions.
+
+URL ambiguity: `GET /api/projects/{id}/files/{path}/versions` is the version listing of
+`{path}` if the project has or ever had a file at `{path}`; otherwise it is a plain read of
+a file whose path ends in `/versions` (404 if that does not exist either). A single trailing
+slash after a file path is ignored, like on every other route.
+
+Uploads are `@stream_request_body`: the body goes chunk by chunk through the multipart
+parser into a temp file (see `upload`), so memory does not grow with the file. A refused
+upload (auth, role, precondition, bad form) is answered only after its body has been read:
+answering early would close the connection under a client that is still sending, and most
+clients then report a broken pipe instead of the JSON error. Only an announced
+`Content-Length` above the cap is refused at once (413).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import mimetypes
+from pathlib import Path
+from urllib.parse import quote
+
+from tornado import httputil, web
+from tornado.http1connection import HTTP1Connection
+
+from . import file_store as store
+from .base import ReplicaHandler
+from .blobs import blob_path, store_blob, tmp_dir
+from .cursors import decode_cursor, encode_cursor, next_page_url, parse_limit
+from .errors import BlobMissing, InvalidPath, ReplicaError, TooLarge
+from .paths import normalize_path, normalize_prefix
+from .ranges import parse_range
+from .serialize import file_json, http_date, version_json
+from .upload import MultipartFileReceiver, multipart_boundary
+
+FILES_DEFAULT_LIMIT = 1000
+FILES_MAX_LIMIT = 10000
+CHUNK_SIZE = 64 * 1024
+MULTIPART_OVERHEAD = 1024 * 1024
+VERSIONS_SUFFIX = "/versions"
+
+
+def parse_etags(value: str | None) -> frozenset[str] | None:
+    """Version ids from an `If-Match`/`If-None-Match` value: quoted or not, `W/` dropped."""
+    if value is None or not value.strip():
+        return None
+    tags = set()
+    for part in value.split(","):
+        tag = part.strip()
+        tag = tag[2:] if tag.startswith("W/") else tag
+        tag = tag.strip('"')
+        if tag:
+            tags.add(tag)
+    return frozenset(tags)
+
+
+def parse_conditions(headers: httputil.HTTPHeaders) -> store.Conditions:
+    return store.Conditions(
+        if_match=parse_etags(headers.get("If-Match")),
+        if_none_match=parse_etags(headers.get("If-None-Match")),
+    )
+
+
+def _strip_slash(raw_path: str) -> str:
+    return raw_path[:-1] if raw_path.endswith("/") else raw_path
+
+
+class FileListHandler(ReplicaHandler):
+    """`GET /api/projects/{id}/files?prefix=&limit=&cursor=`: current files by path."""
+
+    async def get(self, project_id: str) -> None:
+        limit = parse_limit(
+            self.get_query_argument("limit", None), FILES_DEFAULT_LIMIT, FILES_MAX_LIMIT
+        )
+        cursor = self.get_query_argument("cursor", None)
+        after = decode_cursor(cursor, 1)[0] if cursor else None
+        page = await self.state.db.run(
+            store.list_files,
+            self.principal,
+            project_id,
+            prefix=normalize_prefix(self.get_query_argument("prefix", "") or ""),
+            after=after,
+            limit=limit,
+        )
+        next_url = None
+        if page.has_more:
+            next_url = next_page_url(self.request.full_url(), encode_cursor([page.items[-1].path]))
+        self.write_json(
+            {
+                "items": [file_json(r) for r in page.items],
+                "num_items": page.total,
+                "next_page_url": next_url,
+            }
+        )
+
+
+@web.stream_request_body
+class FileHandler(ReplicaHandler):
+    """`GET`/`HEAD`/`PUT`/`DELETE /api/projects/{id}/files/{path}`."""
+
+    _receiver: MultipartFileReceiver | None = None
+    _deferred: ReplicaError | None = None
+
+    def decode_argument(self, value: bytes, name: str | None = None) -> str:
+        try:
+            return value.decode("utf-8")
+        except UnicodeDecodeError:
+            raise InvalidPath(f"{name or 'the path'} is not valid UTF-8") from None
+
+    async def prepare(self) -> None:
+        connection = self.request.connection
+        if self.request.method == "PUT" and isinstance(connection, HTTP1Connection):
+            # Raise Tornado's body cap for uploads only (JSON routes keep the small default).
+            connection.set_max_body_size(self.state.max_upload_bytes + MULTIPART_OVERHEAD)
+        try:
+            await super().prepare()
+            if self.request.method == "PUT" and not self._finished:
+                await self._prepare_upload()
+        except ReplicaError as e:
+            if self.request.method != "PUT" or isinstance(e, TooLarge):
+                raise
+            self._deferred = e
+
+    async def _prepare_upload(self) -> None:
+        project_id, raw_path = self.path_args
+        path = normalize_path(_strip_slash(raw_path))
+        cap = self.state.max_upload_bytes + MULTIPART_OVERHEAD
+        length = self.request.headers.get("Content-Length")
+        if length and length.isdigit() and int(length) > cap:
+            raise TooLarge(f"uploads are limited to {self.state.max_upload_bytes} bytes")
+        boundary = multipart_boundary(self.request.headers.get("Content-Type"))
+        await self.state.db.run(
+            store.check_write,
+            self.principal,
+            project_id,
+            path,
+            parse_conditions(self.request.headers),
+        )
+        self._receiver = MultipartFileReceiver(boundary, tmp_dir(self.state.data_dir))
+
+    def data_received(self, chunk: bytes) -> None:
+        if self._receiver is not None:
+            self._receiver.feed(chunk)
+
+    def on_finish(self) -> None:
+        self._discard_upload()
+        super().on_finish()
+
+    def on_connection_close(self) -> None:
+        self._discard_upload()
+        super().on_connection_close()
+
+    def _discard_upload(self) -> None:
+        if self._receiver is not None:
+            self._receiver.discard()
+            self._receiver = None
+
+    # -- upload ------------------------------------------------------------------------
+    async def put(self, project_id: str, raw_path: str) -> None:
+        if self._deferred is not None:
+            raise self._deferred
+        assert self._receiver is not None
+        path = normalize_path(_strip_slash(raw_path))
+        received = self._receiver.finish()
+        self._receiver = None
+        try:
+            await asyncio.get_running_loop().run_in_executor(
+                self.state.blob_executor,
+                store_blob,
+                self.state.data_dir,
+                received.tmp_path,
+                received.sha256,
+            )
+        finally:
+            received.tmp_path.unlink(missing_ok=True)
+        record, created = await self.state.db.run(
+            store.add_revision,
+            self.principal,
+            project_id,
+            path,
+            sha256=received.sha256,
+            size=received.size,
+            conditions=parse_conditions(self.request.headers),
+        )
+        url = (
+            f"{self.request.protocol}://{self.request.host}"
+            f"/api/projects/{project_id}/files/{quote(path)}"
+        )
+        self.set_header("ETag", f'"{record.version_id}"')
+        self.write_json(
+            {
+                "url": url,
+                "project_id": project_id,
+                "name": path,
+                "file_version_id": record.version_id,
+            },
+            status=201 if created else 200,
+        )
+
+    # -- delete ------------------------------------------------------------------------
+    async def delete(self, project_id: str, raw_path: str) -> None:
+        path = normalize_path(_strip_slash(raw_path))
+        await self.state.db.run(
+            store.delete_file,
+            self.principal,
+            project_id,
+            path,
+            parse_conditions(self.request.headers),
+        )
+        self.set_status(204)
+        self.finish()
+
+    # -- read --------------------------------------------------------------------------
+    async def get(self, project_id: str, raw_path: str) -> None:
+        await self._read(project_id, _strip_slash(raw_path), send_body=True)
+
+    async def head(self, project_id: str, raw_path: str) -> None:
+        await self._read(project_id, _strip_slash(raw_path), send_body=False)
+
+    async def _read(self, project_id: str, raw_path: str, *, send_body: bool) -> None:
+        if await self._maybe_versions(project_id, raw_path):
+            return
+        path = normalize_path(raw_path)
+        revision = await self.state.db.run(
+            store.find_revision,
+            self.principal,
+            project_id,
+            path,
+            self.get_query_argument("version", None),
+        )
+        assert revision.sha256 is not None
+        blob = blob_path(self.state.data_dir, revision.sha256)
+        if not blob.exists():
+            raise BlobMissing(f"the stored body of version {revision.version_id} is missing")
+        etag = f'"{revision.version_id}"'
+        self.set_header("ETag", etag)
+        self.set_header("X-Checksum-Sha256", revision.sha256)
+        self.set_header("Last-Modified", http_date(revision.created_at))
+        self.set_header("Accept-Ranges", "bytes")
+        self.set_header("Content-Type", mimetypes.guess_type(path)[0] or "application/octet-stream")
+        if_none_match = parse_etags(self.request.headers.get("If-None-Match"))
+        if if_none_match and ("*" in if_none_match or revision.version_id in if_none_match):
+            self.set_status(304)
+            self.finish()
+            return
+        size = revision.size
+        if_range = self.request.headers.get("If-Range")
+        byte_range = None
+        if if_range is None or if_range.strip() == etag:
+            byte_range = parse_range(self.request.headers.get("Range"), size)
+        first, last = byte_range or (0, size - 1)
+        if byte_range is not None:
+            self.set_status(206)
+            self.set_header("Content-Range", f"bytes {first}-{last}/{size}")
+        self.set_header("Content-Length", str(last - first + 1))
+        if send_body:
+            await self._send_blob(blob, first, last - first + 1)
+        self.finish()
+
+    async def _send_blob(self, blob: Path, offset: int, length: int) -> None:
+        """Stream `length` bytes from `offset`, one chunk in memory at a time."""
+        with blob.open("rb") as f:
+            f.seek(offset)
+            remaining = length
+            while remaining > 0:
+                chunk = f.read(min(CHUNK_SIZE, remaining))
+                if not chunk:
+                    raise BlobMissing("the stored body is shorter than recorded")
+                remaining -= len(chunk)
+                self.write(chunk)
+                await self.flush()
+
+    async def _maybe_versions(self, project_id: str, raw_path: str) -> bool:
+        """Answer a version listing if this URL is one (see the module docstring)."""
+        if not raw_path.endswith(VERSIONS_SUFFIX):
+            return False
+        try:
+            path = normalize_path(raw_path[: -len(VERSIONS_SUFFIX)])
+        except InvalidPath:
+            return False
+        versions = await self.state.db.run(store.list_versions, self.principal, project_id, path)
+        if versions is None:
+            return False
+        directory = self.state.directory
+        self.write_json(
+            {
+                "items": [version_json(r, directory) for r in versions],
+                "num_items": len(versions),
+                "next_page_url": None,
+            }
+        )
+        return True

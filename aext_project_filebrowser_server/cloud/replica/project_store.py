@@ -1,0 +1,264 @@
+"""Project and permission queries. Every function takes a `Session` first and runs on the DB
+thread through `Database.run`; each returns frozen values and raises `ReplicaError`s."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, delete, exists, func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from .access import Role, effective_role, require_role
+from .accounts import Principal
+from .errors import Conflict, Forbidden
+from .models import Grant, Project
+
+
+def utcnow() -> datetime:
+    """Naive UTC, as stored."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+@dataclass(frozen=True)
+class ProjectRecord:
+    id: str
+    name: str
+    title: str
+    owner_type: str
+    owner_id: str
+    metadata: Mapping[str, Any]
+    is_public: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class ProjectPage:
+    items: list[ProjectRecord]
+    total: int
+    has_more: bool
+
+
+@dataclass(frozen=True)
+class Permissions:
+    is_public: bool
+    grants: list[tuple[str, str, str]]
+
+
+def _record(p: Project) -> ProjectRecord:
+    return ProjectRecord(
+        p.id,
+        p.name,
+        p.title,
+        p.owner_type,
+        p.owner_id,
+        dict(p.meta),
+        p.is_public,
+        p.created_at,
+        p.updated_at,
+    )
+
+
+def _grants(s: Session, project_id: str) -> list[tuple[str, str, str]]:
+    rows = s.execute(
+        select(Grant.grantee_type, Grant.grantee_id, Grant.role)
+        .where(Grant.project_id == project_id)
+        .order_by(Grant.grantee_type, Grant.grantee_id)
+    )
+    return [(t, i, r) for t, i, r in rows]
+
+
+def _valid_uuid(project_id: str) -> bool:
+    try:
+        uuid.UUID(project_id)
+    except ValueError:
+        return False
+    return True
+
+
+def load_project(s: Session, principal: Principal, project_id: str, needed: Role) -> Project:
+    """The project row if the caller has at least `needed`; `NotFound`/`Forbidden` otherwise."""
+    project = s.get(Project, project_id) if _valid_uuid(project_id) else None
+    role = None
+    if project is not None:
+        role = effective_role(
+            principal,
+            project.owner_type,
+            project.owner_id,
+            project.is_public,
+            _grants(s, project_id),
+        )
+    require_role(role, needed)
+    assert project is not None
+    return project
+
+
+def get_project(s: Session, principal: Principal, project_id: str) -> ProjectRecord:
+    return _record(load_project(s, principal, project_id, "reader"))
+
+
+def _visible_to(principal: Principal) -> ColumnElement[bool]:
+    orgs = sorted(principal.org_ids)
+    granted = exists().where(
+        Grant.project_id == Project.id,
+        or_(
+            and_(Grant.grantee_type == "user", Grant.grantee_id == principal.user_id),
+            and_(Grant.grantee_type == "organization", Grant.grantee_id.in_(orgs)),
+        ),
+    )
+    return or_(
+        and_(Project.owner_type == "user", Project.owner_id == principal.user_id),
+        and_(Project.owner_type == "organization", Project.owner_id.in_(orgs)),
+        Project.is_public.is_(True),
+        granted,
+    )
+
+
+def list_projects(
+    s: Session,
+    principal: Principal,
+    *,
+    owner: tuple[str, str] | None,
+    tag: str | None,
+    name: str | None,
+    after: tuple[datetime, str] | None,
+    limit: int,
+) -> ProjectPage:
+    """Visible projects in (created_at, id) order, optionally filtered, after a cursor."""
+    conditions: list[ColumnElement[bool]] = [_visible_to(principal)]
+    if owner is not None:
+        conditions += [Project.owner_type == owner[0], Project.owner_id == owner[1]]
+    if name:
+        conditions.append(Project.name == name)
+    if tag:
+        tags = func.json_each(Project.meta, "$.tags").table_valued("value")
+        conditions.append(exists(select(tags.c.value).where(tags.c.value == tag)))
+    total = s.scalar(select(func.count()).select_from(Project).where(*conditions)) or 0
+    if after is not None:
+        at, last_id = after
+        conditions.append(
+            or_(Project.created_at > at, and_(Project.created_at == at, Project.id > last_id))
+        )
+    rows = s.scalars(
+        select(Project).where(*conditions).order_by(Project.created_at, Project.id).limit(limit + 1)
+    ).all()
+    return ProjectPage([_record(p) for p in rows[:limit]], total, len(rows) > limit)
+
+
+def create_project(
+    s: Session,
+    principal: Principal,
+    *,
+    name: str,
+    title: str,
+    metadata: Mapping[str, Any],
+    owner: tuple[str, str] | None,
+    project_id: str | None = None,
+    created_at: datetime | None = None,
+) -> ProjectRecord:
+    owner_type, owner_id = owner or ("user", principal.user_id)
+    if owner_type == "user" and owner_id != principal.user_id:
+        raise Forbidden("you can only create projects for yourself or your organizations")
+    if owner_type == "organization" and owner_id not in principal.org_ids:
+        raise Forbidden("you are not a member of that organization")
+    clash = s.scalar(
+        select(Project.id).where(
+            Project.owner_type == owner_type, Project.owner_id == owner_id, Project.name == name
+        )
+    )
+    if clash is not None:
+        raise Conflict(f"a project named {name!r} already exists for this owner")
+    now = created_at or utcnow()
+    project = Project(
+        id=project_id or str(uuid.uuid4()),
+        name=name,
+        title=title,
+        owner_type=owner_type,
+        owner_id=owner_id,
+        meta=dict(metadata),
+        is_public=False,
+        created_at=now,
+        updated_at=now,
+    )
+    s.add(project)
+    try:
+        s.flush()
+    except IntegrityError:
+        raise Conflict(f"a project named {name!r} or with that id already exists") from None
+    return _record(project)
+
+
+def update_project(
+    s: Session,
+    principal: Principal,
+    project_id: str,
+    *,
+    title: str | None,
+    metadata: Mapping[str, Any] | None,
+) -> ProjectRecord:
+    """Change the title and/or merge metadata keys (a shallow merge; new values win)."""
+    project = load_project(s, principal, project_id, "writer")
+    if title is not None:
+        project.title = title
+    if metadata is not None:
+        project.meta = {**project.meta, **metadata}
+    project.updated_at = utcnow()
+    s.flush()
+    return _record(project)
+
+
+def touch_project(s: Session, project_id: str) -> None:
+    """Bump `updated_at` (file changes count as changes to the project)."""
+    project = s.get(Project, project_id)
+    if project is not None:
+        project.updated_at = utcnow()
+
+
+def delete_project(s: Session, principal: Principal, project_id: str) -> None:
+    project = load_project(s, principal, project_id, "owner")
+    s.delete(project)
+
+
+def get_permissions(s: Session, principal: Principal, project_id: str) -> Permissions:
+    project = load_project(s, principal, project_id, "reader")
+    return Permissions(project.is_public, _grants(s, project_id))
+
+
+def set_permissions(
+    s: Session,
+    principal: Principal,
+    project_id: str,
+    *,
+    is_public: bool | None,
+    grantees: list[tuple[str, str]],
+    role: Role | None,
+) -> Permissions:
+    """Set visibility and/or give `grantees` `role` (replacing theirs); `role=None` revokes."""
+    project = load_project(s, principal, project_id, "owner")
+    if is_public is not None:
+        project.is_public = is_public
+    for grantee_type, grantee_id in grantees:
+        s.execute(
+            delete(Grant).where(
+                Grant.project_id == project_id,
+                Grant.grantee_type == grantee_type,
+                Grant.grantee_id == grantee_id,
+            )
+        )
+        if role is not None:
+            s.add(
+                Grant(
+                    project_id=project_id,
+                    grantee_type=grantee_type,
+                    grantee_id=grantee_id,
+                    role=role,
+                )
+            )
+    project.updated_at = utcnow()
+    s.flush()
+    return Permissions(project.is_public, _grants(s, project_id))

@@ -1,0 +1,87 @@
+"""The replica's SQLite database: engine set-up and the one thread that talks to it.
+
+Every connection runs `journal_mode=WAL`, `synchronous=NORMAL` (a commit appends to the WAL
+without an fsync; only checkpoints fsync — durable across process crashes, and the last few
+commits may be lost on power loss, which is fine for a dev/test tool and is what keeps PUT
+at hundreds per second), `busy_timeout=5000` and `foreign_keys=ON`.
+
+Threading: all DB work goes through `Database.run`, which executes a plain function
+`fn(session, ...)` inside one transaction on a single dedicated worker thread. The Tornado
+loop never blocks on SQLite, and because there is exactly one DB thread every transaction is
+serialised — so check-then-write sequences (conditional writes, unique names) are atomic
+without `BEGIN IMMEDIATE`. Functions return plain frozen values, never ORM objects, so
+nothing lazy-loads outside the thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, Concatenate, ParamSpec, TypeVar
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+from .models import Base
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+DB_FILENAME = "replica.sqlite3"
+
+
+def _set_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    for pragma in (
+        "journal_mode=WAL",
+        "synchronous=NORMAL",
+        "busy_timeout=5000",
+        "foreign_keys=ON",
+    ):
+        cursor.execute(f"PRAGMA {pragma}")
+    cursor.close()
+
+
+def open_engine(data_dir: Path) -> Engine:
+    """An engine on `DATA/replica.sqlite3` with the schema created."""
+    engine = create_engine(
+        f"sqlite:///{data_dir / DB_FILENAME}",
+        # The connection is created on the start-up thread and then used by the DB thread.
+        connect_args={"check_same_thread": False},
+        pool_size=1,
+        max_overflow=0,
+    )
+    event.listen(engine, "connect", _set_pragmas)
+    Base.metadata.create_all(engine)
+    return engine
+
+
+class Database:
+    """Runs session functions on the single DB thread (a class: it owns that thread)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="replica-db")
+
+    def run_sync(
+        self, fn: Callable[Concatenate[Session, P], T], *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        """Run `fn(session, ...)` in one transaction on the calling thread (start-up only)."""
+        with self._sessions.begin() as session:
+            return fn(session, *args, **kwargs)
+
+    async def run(
+        self, fn: Callable[Concatenate[Session, P], T], *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        """Run `fn(session, ...)` in one transaction on the DB thread."""
+        loop = asyncio.get_running_loop()
+        call = functools.partial(self.run_sync, fn, *args, **kwargs)
+        return await loop.run_in_executor(self._executor, call)
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=True)
+        self.engine.dispose()
