@@ -1,0 +1,65 @@
+"""The three states the sync planner compares: the local folder, the cloud listing, the base.
+
+These are observations, made by the snapshot stage (local), the cloud client (remote) and the
+store (base). They are plain frozen values so the planner stays a pure function of them.
+Paths are project-relative POSIX paths (`"notebooks/analysis.ipynb"`), never absolute.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from ...schemas.files import CloudFile
+
+__all__ = ["BaseFile", "CloudFile", "LocalFile", "LocalSnapshot", "RemoteListing"]
+
+
+@dataclass(frozen=True, slots=True)
+class LocalFile:
+    """One file of the project folder as the snapshot saw it (content hash included)."""
+
+    path: str
+    size: int
+    mtime_ns: int
+    inode: int
+    sha256: str
+
+
+@dataclass(frozen=True, slots=True)
+class BaseFile:
+    """The last state both sides agreed on for one path (the store's base row)."""
+
+    path: str
+    sha256: str
+    version_id: str
+    size: int
+    mtime_ns: int
+
+
+@dataclass(frozen=True, slots=True)
+class RemoteListing:
+    """The cloud's current files of a project.
+
+    `complete` is False when the listing failed or stopped part-way (a page errored, the
+    request timed out): the planner then refuses to act, because a missing entry would read
+    as "deleted in the cloud".
+    """
+
+    files: Mapping[str, CloudFile]
+    complete: bool
+
+
+@dataclass(frozen=True, slots=True)
+class LocalSnapshot:
+    """The project folder's files.
+
+    `marker_present` says whether the folder's marker file (inside `.aext-project/`) exists.
+    A missing marker means the folder is unmounted or was replaced, so its emptiness must
+    never be read as "the user deleted everything". `unreadable` lists paths that exist but
+    could not be hashed (permissions, locked files): they are neither present nor deleted.
+    """
+
+    files: Mapping[str, LocalFile]
+    marker_present: bool
+    unreadable: tuple[str, ...] = ()
