@@ -1,0 +1,355 @@
+"""The executor: performs a Plan against the cloud and the project folder.
+
+Every operation is journaled as pending before anything runs; several run at once
+(bounded); each re-checks its preconditions right before it acts and never overwrites or
+deletes what it did not expect. Finished operations are committed in small groups: the new
+base rows and the journal entries in one transaction. A crash between a transfer and its
+commit is harmless: on the next run both sides hold the same bytes and the planner records
+the base (rows "changed, changed, equal bytes" and "new, new, equal" of DESIGN §5).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from ...cloud import client as cloud
+from ...cloud.client import CloudClient
+from ...cloud.errors import CloudError, LocalFileChanged, PreconditionFailed
+from ...store import files as file_store
+from ...store import journal
+from ...store.engine import Database, write
+from ...store.files import FileRecord
+from .local_files import (
+    LocalChanged,
+    move_aside,
+    move_into_place,
+    move_to_trash,
+    resolve_inside,
+    temp_path,
+)
+from .plan import (
+    Conflict,
+    DeleteRemote,
+    Download,
+    DropBase,
+    Operation,
+    Plan,
+    RecordBase,
+    TrashLocal,
+    Upload,
+)
+from .snapshot import sha256_file
+
+COMMIT_EVERY = 64
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SyncTarget:
+    """Where a plan runs: the project, its folder, the cloud and the store."""
+
+    project_id: str
+    root: Path
+    client: CloudClient
+    db: Database
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one operation did. `saves`/`drops` are the base rows to write or forget."""
+
+    operation: Operation
+    ok: bool
+    stale: bool = False
+    error: str | None = None
+    code: str | None = None
+    bytes: int = 0
+    saves: tuple[FileRecord, ...] = ()
+    drops: tuple[str, ...] = ()
+    conflict_copy: str | None = None
+
+
+@dataclass(frozen=True)
+class Progress:
+    done_files: int
+    total_files: int
+    done_bytes: int
+    total_bytes: int
+    current_path: str | None
+
+
+@dataclass
+class ExecutionReport:
+    """All outcomes of one execution, in completion order."""
+
+    outcomes: list[Outcome] = field(default_factory=list)
+    cancelled: bool = False
+
+    @property
+    def failures(self) -> list[Outcome]:
+        return [o for o in self.outcomes if not o.ok and not o.stale]
+
+    @property
+    def stale_paths(self) -> list[str]:
+        return [o.operation.path for o in self.outcomes if o.stale]
+
+
+ProgressCallback = Callable[[Progress], Awaitable[None] | None]
+ConflictCallback = Callable[[Outcome], Awaitable[None] | None]
+
+
+def _operation_bytes(op: Operation) -> int:
+    if isinstance(op, Upload | Download):
+        return op.size
+    if isinstance(op, Conflict):
+        return op.local_size + op.remote_size
+    return 0
+
+
+def _base(path: str, sha256: str, version_id: str, st: os.stat_result) -> FileRecord:
+    return FileRecord(
+        path=path,
+        base_sha256=sha256,
+        base_version_id=version_id,
+        base_size=st.st_size,
+        base_mtime_ns=st.st_mtime_ns,
+        local_size=st.st_size,
+        local_mtime_ns=st.st_mtime_ns,
+        local_inode=st.st_ino,
+        local_sha256=sha256,
+        status="synced",
+    )
+
+
+async def _local_hash(path: Path) -> str | None:
+    try:
+        return await asyncio.to_thread(sha256_file, path)
+    except FileNotFoundError:
+        return None
+
+
+async def _upload(target: SyncTarget, op: Upload) -> Outcome:
+    local = resolve_inside(target.root, op.path)
+    st = await asyncio.to_thread(local.stat)
+    result = await cloud.upload_file(
+        target.client,
+        target.project_id,
+        op.path,
+        local,
+        if_match=op.if_match,
+        if_none_match=op.if_match is None,
+        expected_sha256=op.sha256,
+    )
+    base = _base(op.path, op.sha256, result.file_version_id, st)
+    return Outcome(op, ok=True, bytes=op.size, saves=(base,))
+
+
+async def _fetch_verified(target: SyncTarget, path: str, version_id: str, sha256: str) -> Path:
+    temp = temp_path(target.root)
+    result = await cloud.download_file(
+        target.client, target.project_id, path, temp, version=version_id
+    )
+    if result.sha256 != sha256:
+        await asyncio.to_thread(temp.unlink, missing_ok=True)
+        raise LocalChanged(f"cloud sent different bytes than listed for {path!r}")
+    return temp
+
+
+async def _place(
+    target: SyncTarget, temp: Path, path: str, expect_sha256: str | None
+) -> os.stat_result:
+    """Rename `temp` over `path` only if the local file is still what the plan saw."""
+    local = resolve_inside(target.root, path)
+    if await _local_hash(local) != expect_sha256:
+        await asyncio.to_thread(temp.unlink, missing_ok=True)
+        raise LocalChanged(f"{path!r} changed locally during the sync; it was left as it is")
+    return await asyncio.to_thread(move_into_place, temp, local)
+
+
+async def _download(target: SyncTarget, op: Download) -> Outcome:
+    temp = await _fetch_verified(target, op.path, op.version_id, op.sha256)
+    st = await _place(target, temp, op.path, op.expect_local_sha256)
+    return Outcome(
+        op, ok=True, bytes=op.size, saves=(_base(op.path, op.sha256, op.version_id, st),)
+    )
+
+
+async def _delete_remote(target: SyncTarget, op: DeleteRemote) -> Outcome:
+    await cloud.delete_file(target.client, target.project_id, op.path, if_match=op.if_match)
+    return Outcome(op, ok=True, drops=(op.path,))
+
+
+async def _trash_local(target: SyncTarget, op: TrashLocal) -> Outcome:
+    local = resolve_inside(target.root, op.path)
+    if await _local_hash(local) != op.expect_local_sha256:
+        raise LocalChanged(f"{op.path!r} changed locally; it was not moved to the trash")
+    await asyncio.to_thread(move_to_trash, target.root, op.path)
+    return Outcome(op, ok=True, drops=(op.path,))
+
+
+async def _record_base(target: SyncTarget, op: RecordBase) -> Outcome:
+    local = resolve_inside(target.root, op.path)
+    st = await asyncio.to_thread(local.stat)
+    return Outcome(op, ok=True, saves=(_base(op.path, op.sha256, op.version_id, st),))
+
+
+async def _drop_base(target: SyncTarget, op: DropBase) -> Outcome:
+    return Outcome(op, ok=True, drops=(op.path,))
+
+
+async def _conflict(target: SyncTarget, op: Conflict) -> Outcome:
+    """Keep both: local content moves to the copy (and is uploaded), the cloud keeps `path`."""
+    local = resolve_inside(target.root, op.path)
+    if await _local_hash(local) != op.local_sha256:
+        raise LocalChanged(f"{op.path!r} changed locally during the sync; try again")
+    temp = await _fetch_verified(target, op.path, op.remote_version_id, op.remote_sha256)
+    try:
+        copy = await asyncio.to_thread(move_aside, target.root, op.path, op.copy_path)
+    except BaseException:
+        await asyncio.to_thread(temp.unlink, missing_ok=True)
+        raise
+    st_path = await _place(target, temp, op.path, None)
+    copy_stat = await asyncio.to_thread(copy.stat)
+    uploaded = await cloud.upload_file(
+        target.client,
+        target.project_id,
+        op.copy_path,
+        copy,
+        if_none_match=True,
+        expected_sha256=op.local_sha256,
+    )
+    saves = (
+        _base(op.path, op.remote_sha256, op.remote_version_id, st_path),
+        _base(op.copy_path, op.local_sha256, uploaded.file_version_id, copy_stat),
+    )
+    return Outcome(
+        op, ok=True, bytes=op.local_size + op.remote_size, saves=saves, conflict_copy=op.copy_path
+    )
+
+
+_RUNNERS: dict[str, Callable[[SyncTarget, Any], Awaitable[Outcome]]] = {
+    "upload": _upload,
+    "download": _download,
+    "delete_remote": _delete_remote,
+    "trash_local": _trash_local,
+    "record_base": _record_base,
+    "drop_base": _drop_base,
+    "conflict": _conflict,
+}
+
+
+async def run_operation(target: SyncTarget, op: Operation) -> Outcome:
+    """Run one operation; every expected failure becomes an Outcome, never an exception."""
+    try:
+        return await _RUNNERS[op.kind](target, op)
+    except PreconditionFailed:
+        return Outcome(
+            op,
+            ok=False,
+            stale=True,
+            code="remote_changed",
+            error="the cloud copy changed during the sync; it will be re-planned",
+        )
+    except (LocalChanged, LocalFileChanged) as exc:
+        return Outcome(op, ok=False, stale=True, code="local_changed", error=str(exc))
+    except CloudError as exc:
+        return Outcome(op, ok=False, code=exc.code, error=str(exc))
+    except (OSError, ValueError) as exc:
+        return Outcome(op, ok=False, code="local_error", error=f"{type(exc).__name__}: {exc}")
+
+
+def _commit(
+    session: Session, project_id: str, outcomes: list[Outcome], ids: dict[int, int]
+) -> None:
+    saves = [row for o in outcomes if o.ok for row in o.saves]
+    drops = [path for o in outcomes if o.ok for path in o.drops]
+    file_store.save_files(session, project_id, saves)
+    file_store.delete_files(session, project_id, drops)
+    done = [ids[id(o.operation)] for o in outcomes if o.ok]
+    failed = [ids[id(o.operation)] for o in outcomes if not o.ok]
+    journal.finish_entries(session, done, "done")
+    journal.finish_entries(session, failed, "failed")
+
+
+def _journal_detail(op: Operation) -> dict[str, Any]:
+    return {k: getattr(op, k) for k in op.__slots__ if k not in ("kind", "path")}
+
+
+async def execute_plan(
+    target: SyncTarget,
+    plan: Plan,
+    *,
+    run_id: int | None,
+    concurrency: int = 4,
+    cancel: asyncio.Event | None = None,
+    on_progress: ProgressCallback | None = None,
+    on_conflict: ConflictCallback | None = None,
+) -> ExecutionReport:
+    """Run every operation of `plan`; returns when all finished or after a cancel."""
+    operations = list(plan.operations)
+    report = ExecutionReport()
+    if not operations:
+        return report
+    entry_ids = await write(
+        target.db,
+        journal.add_entries,
+        target.project_id,
+        run_id,
+        [(op.kind, op.path, _journal_detail(op)) for op in operations],
+    )
+    ids = {id(op): entry for op, entry in zip(operations, entry_ids, strict=True)}
+    total_bytes = sum(_operation_bytes(op) for op in operations)
+    queue: asyncio.Queue[Operation] = asyncio.Queue()
+    for op in operations:
+        queue.put_nowait(op)
+    pending: list[Outcome] = []
+    done_bytes = 0
+
+    async def flush() -> None:
+        batch = pending[:]
+        pending.clear()
+        if batch:
+            await write(target.db, _commit, target.project_id, batch, ids)
+
+    async def worker() -> None:
+        nonlocal done_bytes
+        while not queue.empty():
+            if cancel is not None and cancel.is_set():
+                report.cancelled = True
+                return
+            op = queue.get_nowait()
+            outcome = await run_operation(target, op)
+            report.outcomes.append(outcome)
+            pending.append(outcome)
+            done_bytes += _operation_bytes(op)
+            if len(pending) >= COMMIT_EVERY:
+                await flush()
+            if outcome.conflict_copy and on_conflict is not None:
+                await _maybe_await(on_conflict(outcome))
+            if on_progress is not None:
+                progress = Progress(
+                    len(report.outcomes), len(operations), done_bytes, total_bytes, op.path
+                )
+                await _maybe_await(on_progress(progress))
+
+    try:
+        await asyncio.gather(*(worker() for _ in range(max(1, concurrency))))
+    finally:
+        try:
+            await flush()
+        except Exception:  # entries stay pending; the next run re-checks and adopts them
+            log.exception("could not record finished sync operations")
+    return report
+
+
+async def _maybe_await(value: Awaitable[None] | None) -> None:
+    if value is not None:
+        await value

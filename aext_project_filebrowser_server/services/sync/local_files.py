@@ -1,0 +1,95 @@
+"""Safe local file moves for the executor: temp files, atomic replace, trash, fsync.
+
+Nothing here deletes a user's file: replaced content is only ever a file the plan proved
+equal to the base, and removed files are moved into the project's trash folder.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from datetime import datetime, timezone
+from pathlib import Path
+
+from .ignore import EXTENSION_FOLDER
+
+
+class LocalChanged(Exception):
+    """The local file is no longer what the plan saw; the operation was not performed."""
+
+
+def temp_path(root: Path) -> Path:
+    """A fresh temp file path inside the project (same file system, so rename is atomic)."""
+    folder = root / EXTENSION_FOLDER / "tmp"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / f"{uuid.uuid4().hex}.part"
+
+
+def trash_folder(root: Path, now: datetime | None = None) -> Path:
+    stamp = (now or datetime.now(timezone.utc)).strftime("%Y%m%d-%H%M%S")
+    return root / EXTENSION_FOLDER / "trash" / stamp
+
+
+def fsync_directory(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def resolve_inside(root: Path, relative: str) -> Path:
+    """`root/relative`, refusing anything that would land outside `root` (symlinks too)."""
+    target = (root / relative).resolve()
+    base = root.resolve()
+    if target == base or not target.is_relative_to(base):
+        raise ValueError(f"path escapes the project folder: {relative!r}")
+    return root / relative
+
+
+def move_into_place(temp: Path, target: Path) -> os.stat_result:
+    """Atomically put a verified temp file at `target`; returns the new file's stat."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(temp, target)
+    fsync_directory(target.parent)
+    return target.stat()
+
+
+def move_to_trash(root: Path, relative: str, now: datetime | None = None) -> Path:
+    """Move a project file into the trash, keeping its relative path; returns where."""
+    source = resolve_inside(root, relative)
+    destination = trash_folder(root, now) / relative
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    while destination.exists():
+        destination = destination.with_name(destination.name + ".1")
+    os.replace(source, destination)
+    return destination
+
+
+def move_aside(root: Path, relative: str, copy_relative: str) -> Path:
+    """Rename a project file to a new name (a conflict copy); refuses to overwrite."""
+    source = resolve_inside(root, relative)
+    target = resolve_inside(root, copy_relative)
+    if target.exists():
+        raise LocalChanged(f"conflict copy {copy_relative!r} already exists")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(source, target)  # fails if the target appeared meanwhile
+    except FileExistsError:
+        raise LocalChanged(f"conflict copy {copy_relative!r} already exists") from None
+    except OSError:  # no hard links on this file system
+        os.rename(source, target)
+        return target
+    source.unlink()  # the content is safe under its new name
+    return target
+
+
+def write_marker(marker: Path, project_id: str) -> None:
+    """Create the folder's marker (atomically) if it is missing."""
+    if marker.is_file():
+        return
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    temp = marker.with_name(marker.name + ".tmp")
+    temp.write_text(json.dumps({"project_id": project_id}), encoding="utf-8")
+    os.replace(temp, marker)

@@ -1,0 +1,315 @@
+"""One push, pull or sync of a project, end to end, as a background task.
+
+observe (snapshot + cloud listing + base) → plan (pure) → execute → record. Files the
+cloud or the user changed while the run was under way come back as "stale" outcomes and
+are observed and planned again, up to MAX_PASSES times. Every step is published on the
+event bus as the WebSocket messages of DESIGN §7 (`accepted`, throttled `progress`,
+`conflict`, `completed` or `failed`), so any tab subscribed to the project can follow it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import Counter
+from collections.abc import Collection
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from ...cloud import client as cloud
+from ...cloud.errors import AuthRequired, CloudError, Forbidden, ProjectNotFound
+from ...context import AppContext
+from ...schemas.projects import LocalProject
+from ...store import projects as project_store
+from ...store import runs
+from ...store.engine import read, write
+from ...store.errors import NotFound
+from ..errors import ServiceError, not_found
+from ..running import RunningSync, SyncInProgress
+from .execute import ExecutionReport, Outcome, Progress, SyncTarget, execute_plan
+from .local_files import write_marker
+from .observe import observe_project
+from .plan import Direction, Plan, plan_sync
+from .snapshot import marker_path
+
+log = logging.getLogger(__name__)
+
+MAX_PASSES = 3
+PROGRESS_INTERVAL = 0.1  # seconds: at most ~10 progress messages a second
+
+
+async def load_project(ctx: AppContext, project_id: str) -> LocalProject:
+    if ctx.db is None:
+        raise ServiceError(503, "store_unavailable", "the project store is not available")
+    try:
+        return await read(ctx.db, project_store.get_project, project_id)
+    except NotFound:
+        raise not_found(f"project {project_id}") from None
+
+
+async def who_am_i(ctx: AppContext) -> str:
+    """The cloud user's name, for conflict copy names."""
+    try:
+        return (await cloud.get_account(ctx.cloud)).user.name or "someone"
+    except CloudError:
+        return "someone"
+
+
+def cloud_failure(exc: CloudError) -> ServiceError:
+    """The user-facing error of a cloud failure."""
+    if isinstance(exc, AuthRequired):
+        return ServiceError(401, "auth_required_cloud", "the cloud did not accept the API key")
+    if isinstance(exc, Forbidden):
+        return ServiceError(403, "forbidden", "the cloud refused: no permission on this project")
+    if isinstance(exc, ProjectNotFound):
+        return ServiceError(404, "not_found", "the project no longer exists in the cloud")
+    return ServiceError(502, "cloud_unavailable", f"the cloud is unavailable: {exc}")
+
+
+async def make_plan(
+    ctx: AppContext,
+    project: LocalProject,
+    direction: Direction,
+    *,
+    force: bool = False,
+    paths: Collection[str] | None = None,
+    who: str | None = None,
+) -> Plan:
+    """Observe the project and plan (a dry run: nothing but the stat cache is written)."""
+    assert ctx.db is not None and project.local_path is not None
+    root = Path(project.local_path)
+    try:
+        observation = await observe_project(ctx.db, ctx.cloud, project.id, root)
+    except CloudError as exc:
+        raise cloud_failure(exc) from None
+    return plan_sync(
+        observation.local,
+        observation.remote,
+        observation.base,
+        direction=direction,
+        force=force,
+        rules=observation.rules,
+        now=datetime.now(timezone.utc),
+        who=who or await who_am_i(ctx),
+        where=ctx.settings.server_name,
+        paths=paths,
+    )
+
+
+async def start_sync(
+    ctx: AppContext,
+    *,
+    project_id: str,
+    direction: Direction,
+    request_id: str,
+    force: bool = False,
+    paths: Collection[str] | None = None,
+    trigger: str = "user",
+) -> RunningSync:
+    """Start a run in the background; raises ServiceError when it cannot start at all."""
+    project = await load_project(ctx, project_id)
+    if project.local_path is None:
+        raise ServiceError(409, "not_downloaded", "the project has no local folder yet")
+    try:
+        running = ctx.syncs.claim(project_id, request_id, direction)
+    except SyncInProgress:
+        raise ServiceError(
+            409, "sync_in_progress", "a push, pull or sync of this project is already running"
+        ) from None
+    running.task = asyncio.create_task(_run(ctx, project, running, force, paths, trigger))
+    return running
+
+
+def _summary(plan: Plan) -> dict[str, Any]:
+    summary = plan.summary()
+    return {
+        "counts": dict(summary.counts),
+        "upload_bytes": summary.upload_bytes,
+        "download_bytes": summary.download_bytes,
+        "skipped": [{"path": s.path, "reason": s.reason} for s in plan.skipped],
+    }
+
+
+class _Publisher:
+    """Sends a run's messages to the bus, throttling progress."""
+
+    def __init__(self, ctx: AppContext, running: RunningSync) -> None:
+        self.ctx, self.running = ctx, running
+        self._last_progress = 0.0
+
+    def send(self, message_type: str, **fields: Any) -> None:
+        message = {
+            "type": message_type,
+            "request_id": self.running.request_id,
+            "project_id": self.running.project_id,
+            **fields,
+        }
+        self.ctx.events.publish(self.running.project_id, message)
+
+    def progress(self, progress: Progress) -> None:
+        fields = {
+            "done_files": progress.done_files,
+            "total_files": progress.total_files,
+            "done_bytes": progress.done_bytes,
+            "total_bytes": progress.total_bytes,
+            "current_path": progress.current_path,
+        }
+        self.running.last_progress = fields
+        now = time.monotonic()
+        last = progress.done_files == progress.total_files
+        if last or now - self._last_progress >= PROGRESS_INTERVAL:
+            self._last_progress = now
+            self.send("progress", **fields)
+
+    def conflict(self, outcome: Outcome) -> None:
+        self.send("conflict", path=outcome.operation.path, copy_path=outcome.conflict_copy)
+
+
+def _result(report: ExecutionReport, remaining_stale: list[str]) -> str:
+    if report.cancelled:
+        return "cancelled"
+    if report.failures or remaining_stale:
+        return "partial" if any(o.ok for o in report.outcomes) else "failed"
+    return "ok"
+
+
+async def _execute_passes(
+    ctx: AppContext,
+    project: LocalProject,
+    running: RunningSync,
+    first: Plan,
+    run_id: int,
+    publisher: _Publisher,
+    who: str,
+    force: bool,
+) -> tuple[ExecutionReport, list[str]]:
+    """Execute the plan, then re-plan what went stale, a bounded number of times."""
+    assert ctx.db is not None and project.local_path is not None
+    target = SyncTarget(project.id, Path(project.local_path), ctx.cloud, ctx.db)
+    total = ExecutionReport()
+    plan = first
+    stale: list[str] = []
+    for attempt in range(MAX_PASSES):
+        report = await execute_plan(
+            target,
+            plan,
+            run_id=run_id,
+            concurrency=ctx.settings.sync_concurrency,
+            cancel=running.cancel,
+            on_progress=publisher.progress,
+            on_conflict=publisher.conflict,
+        )
+        total.outcomes.extend(o for o in report.outcomes if not o.stale)
+        total.cancelled = report.cancelled
+        stale = report.stale_paths
+        if report.cancelled or not stale or attempt == MAX_PASSES - 1:
+            break
+        plan = await make_plan(
+            ctx,
+            project,
+            running.direction,
+            force=force,
+            paths=stale,
+            who=who,
+        )
+        if plan.gate is not None:
+            break
+    total.outcomes.extend(o for o in report.outcomes if o.stale)
+    return total, stale
+
+
+def _run_summary(report: ExecutionReport, result: str, plan: Plan) -> dict[str, Any]:
+    done = Counter(o.operation.kind for o in report.outcomes if o.ok)
+    return {
+        "result": result,
+        "counts": dict(done),
+        "bytes": sum(o.bytes for o in report.outcomes if o.ok),
+        "failures": [
+            {"path": o.operation.path, "code": o.code, "message": o.error}
+            for o in report.outcomes
+            if not o.ok
+        ],
+        "conflicts": [
+            {"path": o.operation.path, "copy_path": o.conflict_copy}
+            for o in report.outcomes
+            if o.conflict_copy
+        ],
+        "skipped": [{"path": s.path, "reason": s.reason} for s in plan.skipped],
+    }
+
+
+async def _run(
+    ctx: AppContext,
+    project: LocalProject,
+    running: RunningSync,
+    force: bool,
+    paths: Collection[str] | None,
+    trigger: str,
+) -> None:
+    assert ctx.db is not None
+    publisher = _Publisher(ctx, running)
+    run_id = await write(ctx.db, runs.start_run, project.id, running.direction, trigger)
+    result, summary, failure = "failed", {}, None
+    try:
+        who = await who_am_i(ctx)
+        plan = await make_plan(
+            ctx,
+            project,
+            running.direction,
+            force=force,
+            paths=paths,
+            who=who,
+        )
+        if plan.gate is not None:
+            failure = ServiceError(409, plan.gate.code, plan.gate.message)
+            result = "refused"
+        else:
+            publisher.send("accepted", plan=_summary(plan))
+            report, stale = await _execute_passes(
+                ctx, project, running, plan, run_id, publisher, who, force
+            )
+            result = _result(report, stale)
+            summary = _run_summary(report, result, plan)
+            await asyncio.to_thread(
+                write_marker, marker_path(Path(project.local_path or ".")), project.id
+            )
+    except ServiceError as exc:
+        failure = exc
+    except Exception as exc:  # never let a bug kill the task silently
+        log.exception("sync of project %s failed", project.id)
+        failure = ServiceError(500, "internal_error", f"unexpected error: {type(exc).__name__}")
+    finally:
+        ctx.syncs.release(running)
+    await _record(ctx, run_id, result, summary, failure)
+    if failure is not None:
+        publisher.send("failed", code=failure.code, message=failure.message)
+    else:
+        publisher.send("completed", summary=summary)
+    ctx.events.project_changed(project.id, f"{running.direction} {result}")
+
+
+async def _record(
+    ctx: AppContext,
+    run_id: int,
+    result: str,
+    summary: dict[str, Any],
+    failure: ServiceError | None,
+) -> None:
+    assert ctx.db is not None
+    failures = [f"{f['path']}: {f['message']}" for f in summary.get("failures", [])]
+    if failure is not None:
+        failures.append(f"{failure.code}: {failure.message}")
+    try:
+        await write(
+            ctx.db,
+            runs.finish_run,
+            run_id,
+            result,
+            summary.get("counts", {}),
+            summary.get("bytes", 0),
+            failures,
+        )
+    except Exception:
+        log.exception("could not record the end of sync run %s", run_id)

@@ -1,0 +1,161 @@
+"""The local snapshot: walk a project folder and hash only what changed since last time.
+
+Runs in a worker thread (never on the event loop). For each file the (size, mtime_ns,
+inode) triple is compared with the store's stat cache; only files whose triple moved are
+re-hashed, so a no-change check costs about one `stat` per file. A file that changes while
+it is hashed is hashed again, and reported as unreadable if it keeps changing, so a wrong
+hash is never recorded. Symlinks are not followed out of the project: links to folders are
+skipped, links to files are read only when they resolve inside the project.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat as stat_module
+from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from ...store.files import FileRecord
+from .ignore import EXTENSION_FOLDER, PROJECTIGNORE, IgnoreRules, ignore_rules, is_ignored
+from .states import LocalFile, LocalSnapshot
+
+CHUNK = 1024 * 1024
+MARKER_NAME = "project.json"
+HASH_ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class SnapshotResult:
+    """The snapshot plus the stat-cache rows that changed (to be saved by the caller)."""
+
+    snapshot: LocalSnapshot
+    cache_updates: tuple[FileRecord, ...]
+    rules: IgnoreRules
+    hashed: int
+
+
+def marker_path(root: Path) -> Path:
+    """The file that tells a project folder apart from an empty or unmounted one."""
+    return root / EXTENSION_FOLDER / MARKER_NAME
+
+
+def sha256_file(path: Path) -> str:
+    """The sha256 of a file, read in chunks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _stat_key(st: os.stat_result) -> tuple[int, int, int]:
+    return (st.st_size, st.st_mtime_ns, st.st_ino)
+
+
+def _walk(root: Path, rules: IgnoreRules) -> Iterator[tuple[str, os.stat_result]]:
+    """(relative posix path, stat) for every regular file not ignored."""
+    resolved_root = root.resolve()
+    stack = [""]
+    while stack:
+        prefix = stack.pop()
+        try:
+            entries = list(os.scandir(root / prefix if prefix else root))
+        except (FileNotFoundError, NotADirectoryError, PermissionError):
+            continue
+        for entry in entries:
+            rel = f"{prefix}{entry.name}"
+            is_link = entry.is_symlink()
+            if entry.is_dir(follow_symlinks=False):
+                if not is_ignored(rules, rel + "/"):
+                    stack.append(rel + "/")
+                continue
+            if is_ignored(rules, rel):
+                continue
+            try:
+                if is_link:
+                    target = Path(entry.path).resolve()
+                    if not target.is_relative_to(resolved_root) or not target.is_file():
+                        continue
+                    st = target.stat()
+                else:
+                    st = entry.stat(follow_symlinks=False)
+            except OSError:
+                continue
+            if stat_module.S_ISREG(st.st_mode):
+                yield rel, st
+
+
+def _hash_stable(path: Path, before: os.stat_result) -> tuple[str, os.stat_result] | None:
+    """Hash a file, making sure it did not change while it was read."""
+    for _ in range(HASH_ATTEMPTS):
+        try:
+            digest = sha256_file(path)
+            after = path.stat()
+        except OSError:
+            return None
+        if _stat_key(after) == _stat_key(before):
+            return digest, after
+        before = after
+    return None
+
+
+def read_rules(root: Path) -> IgnoreRules:
+    try:
+        text = (root / PROJECTIGNORE).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        text = None
+    return ignore_rules(text)
+
+
+def take_snapshot(
+    root: Path, cache: Mapping[str, FileRecord], hash_workers: int = 2
+) -> SnapshotResult:
+    """Snapshot `root` against the stat cache `cache` (the store's rows by path)."""
+    rules = read_rules(root)
+    files: dict[str, LocalFile] = {}
+    to_hash: list[tuple[str, os.stat_result]] = []
+    for rel, st in _walk(root, rules):
+        row = cache.get(rel)
+        if (
+            row is not None
+            and row.local_sha256
+            and (
+                row.local_size,
+                row.local_mtime_ns,
+                row.local_inode,
+            )
+            == _stat_key(st)
+        ):
+            files[rel] = LocalFile(rel, st.st_size, st.st_mtime_ns, st.st_ino, row.local_sha256)
+        else:
+            to_hash.append((rel, st))
+
+    unreadable: list[str] = []
+    updates: list[FileRecord] = []
+    with ThreadPoolExecutor(max_workers=hash_workers) as pool:
+        results = pool.map(lambda item: _hash_stable(root / item[0], item[1]), to_hash)
+        for (rel, _), result in zip(to_hash, results, strict=True):
+            if result is None:
+                unreadable.append(rel)
+                continue
+            digest, st = result
+            files[rel] = LocalFile(rel, st.st_size, st.st_mtime_ns, st.st_ino, digest)
+            previous = cache.get(rel) or FileRecord(path=rel, status="new_local")
+            updates.append(
+                replace(
+                    previous,
+                    local_size=st.st_size,
+                    local_mtime_ns=st.st_mtime_ns,
+                    local_inode=st.st_ino,
+                    local_sha256=digest,
+                )
+            )
+    snapshot = LocalSnapshot(
+        files=files,
+        marker_present=marker_path(root).is_file(),
+        unreadable=tuple(sorted(unreadable)),
+    )
+    return SnapshotResult(snapshot, tuple(updates), rules, len(to_hash))
