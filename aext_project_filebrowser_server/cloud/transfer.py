@@ -17,6 +17,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO
 
+from ..crashpoints import crash_point
 from .errors import LocalFileChanged
 
 __all__ = ["CHUNK_SIZE", "DownloadSink", "MultipartFileBody", "sha256_file"]
@@ -140,6 +141,7 @@ class MultipartFileBody:
                 )
             remaining -= len(chunk)
             yield chunk
+            crash_point("mid_upload")
         if await asyncio.to_thread(f.read, 1):
             raise LocalFileChanged(f"{self.path.name}: the file grew while it was being uploaded")
         digest = hasher.hexdigest()
@@ -191,6 +193,7 @@ class DownloadSink:
             raise RuntimeError("DownloadSink used outside its `async with` block")
         await asyncio.to_thread(_write_and_hash, self._file, data, self._hasher)
         self.size += len(data)
+        crash_point("mid_download")
 
     async def commit(self) -> None:
         """Flush and fsync the downloaded file; it is kept when the block exits."""

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from ...cloud import client as cloud
 from ...cloud.client import CloudClient
 from ...cloud.errors import CloudError, LocalFileChanged, PreconditionFailed
+from ...crashpoints import crash_point
 from ...store import files as file_store
 from ...store import journal
 from ...store.engine import Database, write
@@ -148,6 +149,7 @@ async def _upload(target: SyncTarget, op: Upload) -> Outcome:
         if_none_match=op.if_match is None,
         expected_sha256=op.sha256,
     )
+    crash_point("after_upload")
     base = _base(op.path, op.sha256, result.file_version_id, st)
     return Outcome(op, ok=True, bytes=op.size, saves=(base,))
 
@@ -160,6 +162,7 @@ async def _fetch_verified(target: SyncTarget, path: str, version_id: str, sha256
     if result.sha256 != sha256:
         await asyncio.to_thread(temp.unlink, missing_ok=True)
         raise LocalChanged(f"cloud sent different bytes than listed for {path!r}")
+    crash_point("after_temp_write")
     return temp
 
 
@@ -171,7 +174,9 @@ async def _place(
     if await _local_hash(local) != expect_sha256:
         await asyncio.to_thread(temp.unlink, missing_ok=True)
         raise LocalChanged(f"{path!r} changed locally during the sync; it was left as it is")
-    return await asyncio.to_thread(move_into_place, temp, local)
+    st = await asyncio.to_thread(move_into_place, temp, local)
+    crash_point("after_rename")
+    return st
 
 
 async def _download(target: SyncTarget, op: Download) -> Outcome:
@@ -306,6 +311,7 @@ async def execute_plan(
         [(op.kind, op.path, _journal_detail(op)) for op in operations],
     )
     ids = {id(op): entry for op, entry in zip(operations, entry_ids, strict=True)}
+    crash_point("after_journal")
     total_bytes = sum(_operation_bytes(op) for op in operations)
     queue: asyncio.Queue[Operation] = asyncio.Queue()
     for op in operations:
@@ -318,6 +324,7 @@ async def execute_plan(
         pending.clear()
         if batch:
             await write(target.db, _commit, target.project_id, batch, ids)
+            crash_point("after_commit")
 
     async def worker() -> None:
         nonlocal done_bytes

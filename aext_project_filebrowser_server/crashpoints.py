@@ -1,0 +1,43 @@
+"""Named points where the crash tests kill this process, like the fail points of
+FoundationDB or TiKV.
+
+Inert unless the environment variable AEXT_PFB_CRASH_AT is set when the server starts,
+to `NAME:N` (SIGKILL this process the N-th time NAME is reached; N defaults to 1). The
+crash-matrix tests start a Jupyter server with it, sync, and check what survived. Points:
+
+- `after_journal`   the operations are journaled, nothing executed yet
+- `mid_upload`      part of a file's body was sent
+- `after_upload`    the cloud accepted an upload, its base not yet committed
+- `mid_download`    part of a download was written to the temp file
+- `after_temp_write` a verified download sits in the temp file, not yet renamed
+- `after_rename`    the download was renamed into place, its base not yet committed
+- `after_commit`    a group of finished operations was committed
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+from collections import Counter
+
+_ENV = "AEXT_PFB_CRASH_AT"
+
+
+def _parse(value: str) -> tuple[str, int] | None:
+    if not value:
+        return None
+    name, _, count = value.partition(":")
+    return name.strip(), int(count or 1)
+
+
+_TARGET = _parse(os.environ.get(_ENV, ""))
+_SEEN: Counter[str] = Counter()
+
+
+def crash_point(name: str) -> None:
+    """Kill this process here if the crash tests asked for it; otherwise do nothing."""
+    if _TARGET is None or _TARGET[0] != name:
+        return
+    _SEEN[name] += 1
+    if _SEEN[name] == _TARGET[1]:
+        os.kill(os.getpid(), signal.SIGKILL)
