@@ -29,6 +29,8 @@ for _ in $(seq 100); do
 done
 [ -n "$replica_url" ] || { echo "the replica did not start; see .dev/replica.log"; exit 1; }
 
+extra=()
+[ "$(id -u)" = 0 ] && extra+=(--allow-root)   # containers often run as root
 TOKEN="${JUPYTER_TOKEN:-$("$PY" -c 'import secrets; print(secrets.token_hex(16))')}"
 cat <<MSG
 
@@ -45,4 +47,4 @@ MSG
   --ServerApp.root_dir=.dev/notebooks \
   --IdentityProvider.token="$TOKEN" \
   --ProjectFileBrowserApp.cloud_url="$replica_url" \
-  --ProjectFileBrowserApp.cloud_api_key="$API_KEY" "$@"
+  --ProjectFileBrowserApp.cloud_api_key="$API_KEY" "${extra[@]}" "$@"

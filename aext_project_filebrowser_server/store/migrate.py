@@ -128,7 +128,8 @@ def upgrade_if_needed(engine: Engine) -> MigrationState:
     """Migrate the store to head; never raises, the outcome says what happened."""
     head = head_revision()
     db_file = sqlite_path(str(engine.url))
-    set_aside = str(set_aside_if_corrupt(db_file)) if db_file else None
+    aside = set_aside_if_corrupt(db_file) if db_file else None
+    set_aside = str(aside) if aside else None
     current: str | None = None
     try:
         current = current_revision(engine)

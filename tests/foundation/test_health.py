@@ -21,6 +21,8 @@ async def test_health_reports_a_fresh_store_created_at_head(jp_fetch, pfb_db_pat
     assert body["db_path"] == str(pfb_db_path)
     assert body["db_revision"] == body["head_revision"] == head_revision()
     assert body["migration"]["outcome"] == "created"
+    assert body["migration"]["set_aside_path"] is None
+    assert body["migration"]["backup_path"] is None
     assert body["cloud_url"] == "https://anaconda.com"
     assert pfb_db_path.is_file()
 
