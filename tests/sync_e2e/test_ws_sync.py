@@ -167,3 +167,38 @@ async def test_a_second_request_for_a_running_project_is_refused(jp_ws_fetch, ma
     assert ended["second"]["type"] == "failed" and ended["second"]["code"] == "sync_in_progress"
     assert ended["first"]["type"] == "completed"
     ws.close()
+
+
+async def test_cancel_stops_after_the_files_in_flight(jp_ws_fetch, make_project, replica):
+    project = await make_project()
+    write_tree(project.root, {f"many/{i}.txt": f"file {i}".encode() for i in range(80)})
+    replica.set_faults("latency=40ms")
+    try:
+        ws = await jp_ws_fetch("aext_project_filebrowser_server", "ws")
+        ws.write_message(json.dumps({"type": "push", "request_id": "r1", "project_id": project.id}))
+        cancelled = False
+        while True:
+            message = json.loads(await asyncio.wait_for(ws.read_message(), 30))
+            if message["type"] == "progress" and not cancelled:
+                ws.write_message(json.dumps({"type": "cancel", "request_id": "r1"}))
+                cancelled = True
+            if message["type"] in ("completed", "failed"):
+                break
+        ws.close()
+    finally:
+        replica.set_faults("")
+    assert message["type"] == "completed"
+    summary = message["summary"]
+    assert summary["result"] == "cancelled"
+    assert 0 < summary["counts"].get("upload", 0) < 80
+    # the rest goes on the next push, and nothing is uploaded twice
+    rest = await run_over_ws(jp_ws_fetch, project.id, "push")
+    assert rest[0]["plan"]["counts"]["upload"] == 80 - summary["counts"]["upload"]
+
+
+async def test_paths_limit_the_run(jp_ws_fetch, make_project, cloud_http) -> None:
+    project = await make_project()
+    write_tree(project.root, {"a/one.txt": b"1", "a/two.txt": b"2", "b/three.txt": b"3"})
+    messages = await run_over_ws(jp_ws_fetch, project.id, "push", paths=["a"])
+    assert messages[-1]["type"] == "completed"
+    assert sorted(remote_files(cloud_http, project.id)) == ["a/one.txt", "a/two.txt"]

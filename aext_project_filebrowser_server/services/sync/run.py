@@ -84,6 +84,8 @@ async def make_plan(
         observation = await observe_project(ctx.db, ctx.cloud, project.id, root)
     except CloudError as exc:
         raise cloud_failure(exc) from None
+    if observation.remote_error is not None:  # say why, not just "listing incomplete"
+        raise cloud_failure(observation.remote_error)
     return plan_sync(
         observation.local,
         observation.remote,
