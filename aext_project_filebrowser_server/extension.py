@@ -17,6 +17,7 @@ from .config import default_db_url
 from .context import AppContext, Settings
 from .handlers import default_handlers
 from .services.events import EventBus
+from .services.history import prune_history_sync
 from .services.recovery import recover_interrupted
 from .services.running import SyncRegistry
 from .services.watch import watch_projects
@@ -101,6 +102,14 @@ class ProjectFileBrowserApp(ExtensionApp):
         ("analysis (conflict, alice on <server_name>, ...)"). Default: the host name.""",
     )
 
+    history_retention_days = Int(
+        90,
+        config=True,
+        help="""How many days of sync history (runs, and conflicts already resolved) to keep;
+        older entries are pruned when the server starts. Unresolved conflicts are always
+        kept. 0 keeps everything.""",
+    )
+
     @default("db_url")
     def _default_db_url(self) -> str:
         return default_db_url()
@@ -158,6 +167,15 @@ class ProjectFileBrowserApp(ExtensionApp):
             raise TraitError(f"ProjectFileBrowserApp.sync_concurrency must be 1-64, got {value}")
         return value
 
+    @validate("history_retention_days")
+    def _check_retention(self, proposal: dict[str, Any]) -> int:
+        value = int(proposal["value"])
+        if value < 0:
+            raise TraitError(
+                f"ProjectFileBrowserApp.history_retention_days must be 0 or more, got {value}"
+            )
+        return value
+
     def _settings_value(self) -> Settings:
         root_dir = Path(self.serverapp.root_dir) if self.serverapp else Path.cwd()
         return Settings(
@@ -179,10 +197,25 @@ class ProjectFileBrowserApp(ExtensionApp):
                 close_database(db)
                 return None, migration
             recover_interrupted(db)
+            self._prune_history(db)
             return db, migration
         except Exception as exc:  # a broken store must not take the Jupyter server down
             self.log.exception("Project store could not be opened at %s", db_url)
             return None, MigrationState("failed", None, head_revision(), error=str(exc))
+
+    def _prune_history(self, db: Database) -> None:
+        try:
+            runs, conflicts = prune_history_sync(db, self.history_retention_days)
+        except Exception:  # old history must never keep the server from starting
+            self.log.exception("Old sync history could not be pruned")
+            return
+        if runs or conflicts:
+            self.log.info(
+                "Pruned %d sync runs and %d resolved conflicts older than %d days",
+                runs,
+                conflicts,
+                self.history_retention_days,
+            )
 
     def initialize_settings(self) -> None:
         settings = self._settings_value()

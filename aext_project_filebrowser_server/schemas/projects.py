@@ -62,6 +62,37 @@ class SyncSummary(BaseModel):
 
 
 CloudState = Literal["present", "cloud_deleted"]
+RunResult = Literal["ok", "partial", "failed", "refused", "cancelled", "interrupted"]
+AttentionCode = Literal["unresolved_conflicts", "failed_files", "last_sync_failed", "auth_expired"]
+
+
+class LastSync(BaseModel):
+    """The newest finished push, pull or sync of a project, whatever its result."""
+
+    model_config = ConfigDict(frozen=True)
+
+    at: datetime
+    result: RunResult
+    direction: str
+    run_id: int
+
+
+class AttentionReason(BaseModel):
+    """One thing the user should look at; `count` says how many files, when that applies."""
+
+    model_config = ConfigDict(frozen=True)
+
+    code: AttentionCode
+    message: str
+    count: int | None = None
+
+
+class NeedsAttention(BaseModel):
+    """Why a project needs the user (never empty: a project that is fine has None)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    reasons: tuple[AttentionReason, ...] = Field(min_length=1)
 
 
 class LocalProject(BaseModel):
@@ -84,6 +115,8 @@ class LocalProject(BaseModel):
     cloud_state: CloudState = "present"
     version: int = 1
     sync: SyncSummary = SyncSummary()
+    last_sync: LastSync | None = None
+    needs_attention: NeedsAttention | None = None
 
 
 def local_from_cloud(cloud: CloudProject, local_path: str | None = None) -> LocalProject:
@@ -108,7 +141,13 @@ def merge_cloud_into_local(local: LocalProject, cloud: CloudProject) -> LocalPro
     """A local project updated with the cloud's current metadata; local-only fields are kept."""
     fresh = local_from_cloud(cloud, local.local_path)
     return fresh.model_copy(
-        update={"version": local.version, "sync": local.sync, "cloud_state": "present"}
+        update={
+            "version": local.version,
+            "sync": local.sync,
+            "last_sync": local.last_sync,
+            "needs_attention": local.needs_attention,
+            "cloud_state": "present",
+        }
     )
 
 

@@ -9,7 +9,16 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, MetaData, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    ForeignKey,
+    Index,
+    MetaData,
+    String,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -115,6 +124,30 @@ class SyncRun(Base):
     counts: Mapped[dict[str, Any]] = mapped_column(default=dict)
     bytes_transferred: Mapped[int] = mapped_column(default=0)
     failures: Mapped[list[str]] = mapped_column(default=list)
+    # The run-level failure's stable code (`auth_required_cloud`, `mass_delete`...), if any.
+    error_code: Mapped[str | None] = mapped_column(String(64))
+
+
+class SyncConflict(Base):
+    """A file changed on both sides, found by a sync run, and how it was settled.
+
+    `resolution` is `merged` (a notebook merged cleanly; resolved at once) or, for a
+    conflict copy, None until the user resolves it: `local`, `remote` or `both`.
+    """
+
+    __tablename__ = "sync_conflicts"
+    __table_args__ = (Index("ix_sync_conflicts_project_resolved", "project_id", "resolved_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[str] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("sync_runs.id", ondelete="SET NULL"))
+    path: Mapped[str] = mapped_column(String(1024))
+    copy_path: Mapped[str | None] = mapped_column(String(1024))
+    cells: Mapped[list[str]] = mapped_column(default=list, server_default=text("'[]'"))
+    reason: Mapped[str | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    resolved_at: Mapped[datetime | None]
+    resolution: Mapped[str | None] = mapped_column(String(16))
 
 
 class JournalEntry(Base):

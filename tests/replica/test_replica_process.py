@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import hashlib
 import os
+import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -160,3 +162,41 @@ def test_replica_exits_when_its_parent_goes(tmp_path: Path) -> None:
     server.process.stdin.close()  # what the OS does when the test run dies
     assert server.process.wait(10) == 0
     server.stop()
+
+
+def test_uploads_over_the_cap_are_413(tmp_path: Path) -> None:
+    server = start_replica(tmp_path / "data", extra_args=("--max-upload-mb", "1"))
+    with server, client_for(server, ALICE) as alice:
+        pid = new_project(alice)["id"]
+        assert upload(alice, pid, "ok.bin", b"\0" * 900_000).status_code == 201
+        response = upload(alice, pid, "big.bin", b"\0" * (4 * 1024 * 1024))
+        assert response.status_code == 413
+        assert response.json()["error"]["code"] == "too_large"
+
+
+def test_an_aborted_upload_leaves_nothing_behind(replica_factory: ReplicaFactory) -> None:
+    server = replica_factory()
+    with client_for(server, ALICE) as alice:
+        pid = new_project(alice)["id"]
+        host, port = server.url.removeprefix("http://").rsplit(":", 1)
+        part = b'--XX\r\nContent-Disposition: form-data; name="files"; filename="f"\r\n\r\n'
+        head = (
+            f"PUT /api/projects/{pid}/files/big.bin HTTP/1.1\r\nHost: {host}\r\n"
+            f"Authorization: Bearer {ALICE}\r\n"
+            "Content-Type: multipart/form-data; boundary=XX\r\n"
+            f"Content-Length: {10 * 1024 * 1024}\r\n\r\n"
+        ).encode()
+        with socket.create_connection((host, int(port))) as raw:
+            raw.sendall(head + part + b"\0" * (2 * 1024 * 1024))
+            deadline = time.monotonic() + 10
+            while not list((server.data_dir / "tmp").iterdir()):  # spooled to disk by now
+                assert time.monotonic() < deadline
+                time.sleep(0.02)
+        deadline = time.monotonic() + 10
+        while list((server.data_dir / "tmp").iterdir()):
+            assert time.monotonic() < deadline, "the aborted upload's temp file stayed"
+            time.sleep(0.02)
+        assert alice.get(f"/api/projects/{pid}/files").json()["num_items"] == 0
+    assert server.stop() == 0
+    log = server.log_path.read_text()
+    assert " 500 " not in log and "Traceback" not in log

@@ -196,10 +196,12 @@ def test_create_validation(alice: httpx.Client, body: dict[str, Any]) -> None:
 def test_malformed_bodies_and_ids(alice: httpx.Client) -> None:
     assert alice.post("/api/projects", content=b"{not json").status_code == 400
     assert alice.post("/api/projects", json=[1, 2]).status_code == 400
-    for bad_id in ("not-a-uuid", "00000000-0000-0000-0000-000000000000"):
+    for bad_id in ("not-a-uuid", "00000000-0000-0000-0000-000000000000", "%FF"):
         response = alice.get(f"/api/projects/{bad_id}")
         assert response.status_code == 404
         assert error_code(response) == "not_found"
+    response = alice.get("/api/projects?tag=%FF")
+    assert response.status_code == 400 and error_code(response) == "invalid_request"
     response = alice.get("/api/nowhere")
     assert response.status_code == 404 and error_code(response) == "not_found"
     response = alice.put("/api/projects")

@@ -47,6 +47,7 @@ BAD_PATHS = [
     "a\x00b",
     "a\nb",
     "a\x7fb",
+    "a\udcffb",  # a byte that was not UTF-8, as surrogateescape decodes it
     "x" * 256,
     "/".join(["abcdefghij"] * 94),  # 1033 bytes
 ]

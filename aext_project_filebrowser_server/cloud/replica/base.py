@@ -102,6 +102,19 @@ class ReplicaHandler(web.RequestHandler):
 
     def on_connection_close(self) -> None:
         self._request_done()
+        super().on_connection_close()  # fails a streamed body's future, ending the handler
+
+    def decode_argument(self, value: bytes, name: str | None = None) -> str:
+        """Path parts (`name` None) never fail here: Tornado decodes them before `prepare`,
+        and an error at that point would answer an upload before its body is read. Bad
+        UTF-8 survives as surrogates, which path validation refuses and no project id has.
+        """
+        if name is None:
+            return value.decode("utf-8", "surrogateescape")
+        try:
+            return value.decode("utf-8")
+        except UnicodeDecodeError:
+            raise InvalidRequest(f"the {name} argument is not valid UTF-8") from None
 
     def compute_etag(self) -> str | None:
         return None  # ETags are file versions, set explicitly; none for JSON answers.

@@ -40,6 +40,16 @@ def _fsync_path(path: Path, flags: int = os.O_RDONLY) -> None:
         os.close(fd)
 
 
+def _place(tmp_path: Path, final: Path) -> None:
+    """Rename a synced temp file to its blob name and make the rename durable."""
+    try:
+        os.replace(tmp_path, final)
+    except FileNotFoundError:  # first blob of this prefix (or tmp_path vanished: re-raised)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(tmp_path, final)
+    _fsync_path(final.parent, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+
+
 def store_blob(data_dir: Path, tmp_path: Path, sha256: str) -> None:
     """Move a finished upload into place under its hash (blocking: run it in a thread)."""
     final = blob_path(data_dir, sha256)
@@ -47,18 +57,29 @@ def store_blob(data_dir: Path, tmp_path: Path, sha256: str) -> None:
         tmp_path.unlink(missing_ok=True)
         return
     _fsync_path(tmp_path)
-    final.parent.mkdir(parents=True, exist_ok=True)
-    os.replace(tmp_path, final)
-    _fsync_path(final.parent, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    _place(tmp_path, final)
 
 
-def store_bytes(data_dir: Path, content: bytes) -> str:
-    """Store an in-memory body (seeding); returns its sha256."""
-    sha256 = hashlib.sha256(content).hexdigest()
-    if blob_path(data_dir, sha256).exists():
+def store_bytes(data_dir: Path, content: bytes, sha256: str | None = None) -> str:
+    """Store an in-memory body (a small upload, seeding); returns its sha256."""
+    sha256 = sha256 or hashlib.sha256(content).hexdigest()
+    final = blob_path(data_dir, sha256)
+    if final.exists():
         return sha256
-    fd, name = tempfile.mkstemp(dir=tmp_dir(data_dir), prefix="seed-")
-    with os.fdopen(fd, "wb") as f:
-        f.write(content)
-    store_blob(data_dir, Path(name), sha256)
+    fd, name = tempfile.mkstemp(dir=tmp_dir(data_dir), prefix="small-")
+    try:
+        _write_all(fd, content)
+        os.fsync(fd)
+    except BaseException:
+        os.close(fd)
+        os.unlink(name)
+        raise
+    os.close(fd)
+    _place(Path(name), final)
     return sha256
+
+
+def _write_all(fd: int, content: bytes) -> None:
+    view = memoryview(content)
+    while view:
+        view = view[os.write(fd, view) :]

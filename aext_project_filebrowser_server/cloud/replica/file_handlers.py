@@ -25,18 +25,19 @@ from tornado.http1connection import HTTP1Connection
 
 from . import file_store as store
 from .base import ReplicaHandler
-from .blobs import blob_path, store_blob, tmp_dir
+from .blobs import blob_path, store_blob, store_bytes, tmp_dir
 from .cursors import decode_cursor, encode_cursor, next_page_url, parse_limit
 from .errors import BlobMissing, InvalidPath, ReplicaError, TooLarge
 from .paths import normalize_path, normalize_prefix
 from .ranges import parse_range
 from .serialize import file_json, http_date, version_json
-from .upload import MultipartFileReceiver, multipart_boundary
+from .upload import MultipartFileReceiver, ReceivedFile, multipart_boundary
 
 FILES_DEFAULT_LIMIT = 1000
 FILES_MAX_LIMIT = 10000
 CHUNK_SIZE = 64 * 1024
 MULTIPART_OVERHEAD = 1024 * 1024
+PRECHECK_ABOVE_BYTES = 1024 * 1024
 VERSIONS_SUFFIX = "/versions"
 
 
@@ -61,6 +62,18 @@ def parse_conditions(headers: httputil.HTTPHeaders) -> store.Conditions:
     )
 
 
+def _store_received(data_dir: Path, received: ReceivedFile) -> None:
+    """Put an upload's bytes in the blob store (blocking: runs on a blob worker thread)."""
+    if received.tmp_path is None:
+        store_bytes(data_dir, received.content, received.sha256)
+        return
+    try:
+        store_blob(data_dir, received.tmp_path, received.sha256)
+    except BaseException:
+        received.tmp_path.unlink(missing_ok=True)
+        raise
+
+
 def _strip_slash(raw_path: str) -> str:
     return raw_path[:-1] if raw_path.endswith("/") else raw_path
 
@@ -74,7 +87,7 @@ class FileListHandler(ReplicaHandler):
         )
         cursor = self.get_query_argument("cursor", None)
         after = decode_cursor(cursor, 1)[0] if cursor else None
-        page = await self.state.db.run(
+        page = await self.state.db.run_connection(
             store.list_files,
             self.principal,
             project_id,
@@ -101,12 +114,6 @@ class FileHandler(ReplicaHandler):
     _receiver: MultipartFileReceiver | None = None
     _deferred: ReplicaError | None = None
 
-    def decode_argument(self, value: bytes, name: str | None = None) -> str:
-        try:
-            return value.decode("utf-8")
-        except UnicodeDecodeError:
-            raise InvalidPath(f"{name or 'the path'} is not valid UTF-8") from None
-
     async def prepare(self) -> None:
         connection = self.request.connection
         if self.request.method == "PUT" and isinstance(connection, HTTP1Connection):
@@ -129,13 +136,16 @@ class FileHandler(ReplicaHandler):
         if length and length.isdigit() and int(length) > cap:
             raise TooLarge(f"uploads are limited to {self.state.max_upload_bytes} bytes")
         boundary = multipart_boundary(self.request.headers.get("Content-Type"))
-        await self.state.db.run(
-            store.check_write,
-            self.principal,
-            project_id,
-            path,
-            parse_conditions(self.request.headers),
-        )
+        if not (length and length.isdigit() and int(length) <= PRECHECK_ABOVE_BYTES):
+            # Worth a DB round trip to refuse before reading a large body; small bodies are
+            # checked only at commit (which re-checks everything anyway), keeping PUT cheap.
+            await self.state.db.run_connection(
+                store.check_write,
+                self.principal,
+                project_id,
+                path,
+                parse_conditions(self.request.headers),
+            )
         self._receiver = MultipartFileReceiver(boundary, tmp_dir(self.state.data_dir))
 
     def data_received(self, chunk: bytes) -> None:
@@ -163,17 +173,10 @@ class FileHandler(ReplicaHandler):
         path = normalize_path(_strip_slash(raw_path))
         received = self._receiver.finish()
         self._receiver = None
-        try:
-            await asyncio.get_running_loop().run_in_executor(
-                self.state.blob_executor,
-                store_blob,
-                self.state.data_dir,
-                received.tmp_path,
-                received.sha256,
-            )
-        finally:
-            received.tmp_path.unlink(missing_ok=True)
-        record, created = await self.state.db.run(
+        await asyncio.get_running_loop().run_in_executor(
+            self.state.blob_executor, _store_received, self.state.data_dir, received
+        )
+        record, created = await self.state.db.run_connection(
             store.add_revision,
             self.principal,
             project_id,
@@ -200,7 +203,7 @@ class FileHandler(ReplicaHandler):
     # -- delete ------------------------------------------------------------------------
     async def delete(self, project_id: str, raw_path: str) -> None:
         path = normalize_path(_strip_slash(raw_path))
-        await self.state.db.run(
+        await self.state.db.run_connection(
             store.delete_file,
             self.principal,
             project_id,
@@ -221,7 +224,7 @@ class FileHandler(ReplicaHandler):
         if await self._maybe_versions(project_id, raw_path):
             return
         path = normalize_path(raw_path)
-        revision = await self.state.db.run(
+        revision = await self.state.db.run_connection(
             store.find_revision,
             self.principal,
             project_id,
@@ -278,7 +281,9 @@ class FileHandler(ReplicaHandler):
             path = normalize_path(raw_path[: -len(VERSIONS_SUFFIX)])
         except InvalidPath:
             return False
-        versions = await self.state.db.run(store.list_versions, self.principal, project_id, path)
+        versions = await self.state.db.run_connection(
+            store.list_versions, self.principal, project_id, path
+        )
         if versions is None:
             return False
         directory = self.state.directory

@@ -1,23 +1,27 @@
 """File revision queries: conditional writes, tombstones, listings and version history.
 
-Every function takes a `Session` first and runs on the single DB thread (see `storage`), so
+Every function takes a Core `Connection` first and runs on the single DB thread
+(`Database.run_connection`, see `storage`), so
 the precondition check and the write it guards happen in one serialised transaction: two
-clients racing with the same `If-Match` cannot both win.
+clients racing with the same `If-Match` cannot both win. The hot paths (PUT, GET, DELETE)
+use prebuilt Core statements: they run hundreds of times a second, and an ORM session plus
+statement building would cost several times SQLite's own work.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Connection, bindparam, func, insert, select, update
 
 from .accounts import Principal
 from .errors import NotFound, PreconditionFailed
 from .models import FileRevision
-from .project_store import load_project, touch_project, utcnow
+from .project_store import require_project_role, touch_project, utcnow
 
 
 @dataclass(frozen=True)
@@ -65,37 +69,60 @@ class Conditions:
             )
 
 
-def _record(r: FileRevision) -> RevisionRecord:
-    return RevisionRecord(
-        r.version_id, r.path, r.sha256, r.size, r.created_at, r.author_id, r.deleted
+_COLUMNS = (
+    FileRevision.version_id,
+    FileRevision.path,
+    FileRevision.sha256,
+    FileRevision.size,
+    FileRevision.created_at,
+    FileRevision.author_id,
+    FileRevision.deleted,
+)
+_IS_HEAD = (
+    FileRevision.project_id == bindparam("b_project_id"),
+    FileRevision.path == bindparam("b_path"),
+    FileRevision.is_head.is_(True),
+)
+_HEAD = select(*_COLUMNS).where(*_IS_HEAD)
+_DROP_HEAD = update(FileRevision).where(*_IS_HEAD).values(is_head=False)
+_INSERT = insert(FileRevision)
+_VERSION = select(*_COLUMNS).where(
+    FileRevision.version_id == bindparam("b_version_id"),
+    FileRevision.project_id == bindparam("b_project_id"),
+    FileRevision.path == bindparam("b_path"),
+)
+_HISTORY = (
+    select(*_COLUMNS)
+    .where(
+        FileRevision.project_id == bindparam("b_project_id"),
+        FileRevision.path == bindparam("b_path"),
     )
+    .order_by(FileRevision.id.desc())
+)
 
 
-def _head(s: Session, project_id: str, path: str) -> FileRevision | None:
-    return s.scalar(
-        select(FileRevision).where(
-            FileRevision.project_id == project_id,
-            FileRevision.path == path,
-            FileRevision.is_head.is_(True),
-        )
-    )
+def _record(row: Sequence[Any]) -> RevisionRecord:
+    return RevisionRecord(*row)
 
 
-def _current(s: Session, project_id: str, path: str) -> RevisionRecord | None:
-    head = _head(s, project_id, path)
-    return None if head is None or head.deleted else _record(head)
+def _current(conn: Connection, project_id: str, path: str) -> RevisionRecord | None:
+    row = conn.execute(_HEAD, {"b_project_id": project_id, "b_path": path}).first()
+    if row is None:
+        return None
+    head = _record(row)
+    return None if head.deleted else head
 
 
 def check_write(
-    s: Session, principal: Principal, project_id: str, path: str, conditions: Conditions
+    conn: Connection, principal: Principal, project_id: str, path: str, conditions: Conditions
 ) -> None:
-    """Fail early (before an upload body is read) on role or preconditions."""
-    load_project(s, principal, project_id, "writer")
-    conditions.check(_current(s, project_id, path))
+    """Fail early (before a large upload body is read) on role or preconditions."""
+    require_project_role(conn, principal, project_id, "writer")
+    conditions.check(_current(conn, project_id, path))
 
 
 def _append(
-    s: Session,
+    conn: Connection,
     principal: Principal,
     project_id: str,
     path: str,
@@ -104,34 +131,31 @@ def _append(
     size: int,
     deleted: bool,
 ) -> RevisionRecord:
-    s.execute(
-        update(FileRevision)
-        .where(
-            FileRevision.project_id == project_id,
-            FileRevision.path == path,
-            FileRevision.is_head.is_(True),
-        )
-        .values(is_head=False)
+
+    conn.execute(_DROP_HEAD, {"b_project_id": project_id, "b_path": path})
+    record = RevisionRecord(
+        uuid.uuid4().hex, path, sha256, size, utcnow(), principal.user_id, deleted
     )
-    revision = FileRevision(
-        project_id=project_id,
-        path=path,
-        version_id=uuid.uuid4().hex,
-        sha256=sha256,
-        size=size,
-        created_at=utcnow(),
-        author_id=principal.user_id,
-        deleted=deleted,
-        is_head=True,
+    conn.execute(
+        _INSERT,
+        {
+            "project_id": project_id,
+            "path": path,
+            "version_id": record.version_id,
+            "sha256": sha256,
+            "size": size,
+            "created_at": record.created_at,
+            "author_id": record.author_id,
+            "deleted": deleted,
+            "is_head": True,
+        },
     )
-    s.add(revision)
-    touch_project(s, project_id)
-    s.flush()
-    return _record(revision)
+    touch_project(conn, project_id, record.created_at)
+    return record
 
 
 def add_revision(
-    s: Session,
+    conn: Connection,
     principal: Principal,
     project_id: str,
     path: str,
@@ -141,49 +165,45 @@ def add_revision(
     conditions: Conditions,
 ) -> tuple[RevisionRecord, bool]:
     """Record a new revision of `path`; returns it and whether the file is new."""
-    load_project(s, principal, project_id, "writer")
-    current = _current(s, project_id, path)
+    require_project_role(conn, principal, project_id, "writer")
+    current = _current(conn, project_id, path)
     conditions.check(current)
-    record = _append(s, principal, project_id, path, sha256=sha256, size=size, deleted=False)
+    record = _append(conn, principal, project_id, path, sha256=sha256, size=size, deleted=False)
     return record, current is None
 
 
 def delete_file(
-    s: Session, principal: Principal, project_id: str, path: str, conditions: Conditions
+    conn: Connection, principal: Principal, project_id: str, path: str, conditions: Conditions
 ) -> RevisionRecord:
     """Record a tombstone for `path`; `NotFound` if it has no current version."""
-    load_project(s, principal, project_id, "writer")
-    current = _current(s, project_id, path)
+    require_project_role(conn, principal, project_id, "writer")
+    current = _current(conn, project_id, path)
     if current is None:
         raise NotFound("file not found")
     conditions.check(current)
-    return _append(s, principal, project_id, path, sha256=None, size=0, deleted=True)
+    return _append(conn, principal, project_id, path, sha256=None, size=0, deleted=True)
 
 
 def find_revision(
-    s: Session, principal: Principal, project_id: str, path: str, version: str | None
+    conn: Connection, principal: Principal, project_id: str, path: str, version: str | None
 ) -> RevisionRecord:
     """The current revision of `path`, or the given version of it (not a tombstone)."""
-    load_project(s, principal, project_id, "reader")
+    require_project_role(conn, principal, project_id, "reader")
     if version is None:
-        current = _current(s, project_id, path)
+        current = _current(conn, project_id, path)
         if current is None:
             raise NotFound("file not found")
         return current
-    revision = s.scalar(
-        select(FileRevision).where(
-            FileRevision.version_id == version,
-            FileRevision.project_id == project_id,
-            FileRevision.path == path,
-        )
-    )
-    if revision is None or revision.deleted:
+    row = conn.execute(
+        _VERSION, {"b_version_id": version, "b_project_id": project_id, "b_path": path}
+    ).first()
+    if row is None or row.deleted:
         raise NotFound("no such version of this file")
-    return _record(revision)
+    return _record(row)
 
 
 def list_files(
-    s: Session,
+    conn: Connection,
     principal: Principal,
     project_id: str,
     *,
@@ -192,7 +212,7 @@ def list_files(
     limit: int,
 ) -> FilePage:
     """Current (non-deleted) files ordered by path (code point order, like Python's)."""
-    load_project(s, principal, project_id, "reader")
+    require_project_role(conn, principal, project_id, "reader")
     conditions: list[ColumnElement[bool]] = [
         FileRevision.project_id == project_id,
         FileRevision.is_head.is_(True),
@@ -201,23 +221,20 @@ def list_files(
     if prefix:
         # substr, not LIKE: SQLite's LIKE ignores ASCII case.
         conditions.append(func.substr(FileRevision.path, 1, len(prefix)) == prefix)
-    total = s.scalar(select(func.count()).select_from(FileRevision).where(*conditions)) or 0
+
+    total = conn.execute(select(func.count()).where(*conditions)).scalar() or 0
     if after is not None:
         conditions.append(FileRevision.path > after)
-    rows = s.scalars(
-        select(FileRevision).where(*conditions).order_by(FileRevision.path).limit(limit + 1)
+    rows = conn.execute(
+        select(*_COLUMNS).where(*conditions).order_by(FileRevision.path).limit(limit + 1)
     ).all()
     return FilePage([_record(r) for r in rows[:limit]], total, len(rows) > limit)
 
 
 def list_versions(
-    s: Session, principal: Principal, project_id: str, path: str
+    conn: Connection, principal: Principal, project_id: str, path: str
 ) -> list[RevisionRecord] | None:
     """Every revision of `path`, newest first; None if the path never existed."""
-    load_project(s, principal, project_id, "reader")
-    rows = s.scalars(
-        select(FileRevision)
-        .where(FileRevision.project_id == project_id, FileRevision.path == path)
-        .order_by(FileRevision.id.desc())
-    ).all()
+    require_project_role(conn, principal, project_id, "reader")
+    rows = conn.execute(_HISTORY, {"b_project_id": project_id, "b_path": path}).all()
     return [_record(r) for r in rows] or None

@@ -5,8 +5,9 @@ Unicode NFC *before* validation, storage and lookup, so `é` typed as one code p
 `e` + combining accent names the same file (macOS file systems hand out NFD names; Linux and
 Windows mostly NFC). Rules (any failure is `400 invalid_path`): not empty, relative (no
 leading `/`), no empty segment (`a//b`, trailing `/`), no `.` or `..` segment, no backslash,
-no control character (Unicode category Cc, which includes NUL and DEL), at most 1024 UTF-8
-bytes in total and 255 per segment (the common file-system limit).
+no control character (Unicode category Cc, which includes NUL and DEL), valid UTF-8 (bad
+bytes reach us as lone surrogates, category Cs), at most 1024 UTF-8 bytes in total and 255
+per segment (the common file-system limit).
 """
 
 from __future__ import annotations
@@ -28,7 +29,10 @@ def normalize_path(raw: str) -> str:
         raise InvalidPath("the file path must be relative")
     if "\\" in path:
         raise InvalidPath("the file path must not contain a backslash")
-    if any(unicodedata.category(ch) == "Cc" for ch in path):
+    categories = {unicodedata.category(ch) for ch in path}
+    if "Cs" in categories:
+        raise InvalidPath("the file path is not valid UTF-8")
+    if "Cc" in categories:
         raise InvalidPath("the file path must not contain control characters")
     if len(path.encode("utf-8")) > MAX_PATH_BYTES:
         raise InvalidPath(f"the file path is longer than {MAX_PATH_BYTES} bytes")

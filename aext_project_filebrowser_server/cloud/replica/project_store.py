@@ -1,5 +1,9 @@
-"""Project and permission queries. Every function takes a `Session` first and runs on the DB
-thread through `Database.run`; each returns frozen values and raises `ReplicaError`s."""
+"""Project and permission queries, run on the DB thread (see `storage`).
+
+CRUD functions take an ORM `Session` (`Database.run`); the access check and `touch_project`,
+which every file request runs, take a Core `Connection` and use prebuilt statements.
+All return frozen values and raise `ReplicaError`s.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,18 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, delete, exists, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    and_,
+    bindparam,
+    delete,
+    exists,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -64,12 +79,36 @@ def _record(p: Project) -> ProjectRecord:
     )
 
 
-def _grants(s: Session, project_id: str) -> list[tuple[str, str, str]]:
-    rows = s.execute(
-        select(Grant.grantee_type, Grant.grantee_id, Grant.role)
-        .where(Grant.project_id == project_id)
-        .order_by(Grant.grantee_type, Grant.grantee_id)
+# Prebuilt statements: the file routes run these hundreds of times a second, and building
+# (and cache-keying) a fresh ORM query each time costs more than SQLite itself.
+# One row per grant (or one row with NULL grant columns): the owner, visibility and grants
+# of a project in a single statement.
+_PROJECT_ACCESS = (
+    select(
+        Project.owner_type,
+        Project.owner_id,
+        Project.is_public,
+        Grant.grantee_type,
+        Grant.grantee_id,
+        Grant.role,
     )
+    .outerjoin(Grant, Grant.project_id == Project.id)
+    .where(Project.id == bindparam("b_project_id"))
+)
+_GRANTS = (
+    select(Grant.grantee_type, Grant.grantee_id, Grant.role)
+    .where(Grant.project_id == bindparam("b_project_id"))
+    .order_by(Grant.grantee_type, Grant.grantee_id)
+)
+_TOUCH = (
+    update(Project)
+    .where(Project.id == bindparam("b_project_id"))
+    .values(updated_at=bindparam("b_now"))
+)
+
+
+def _grants(s: Session, project_id: str) -> list[tuple[str, str, str]]:
+    rows = s.connection().execute(_GRANTS, {"b_project_id": project_id})
     return [(t, i, r) for t, i, r in rows]
 
 
@@ -81,19 +120,29 @@ def _valid_uuid(project_id: str) -> bool:
     return True
 
 
+def project_role(conn: Connection, principal: Principal, project_id: str) -> Role | None:
+    """The caller's role on the project; None if it does not exist or is invisible."""
+    if not _valid_uuid(project_id):
+        return None
+    rows = conn.execute(_PROJECT_ACCESS, {"b_project_id": project_id}).all()
+    if not rows:
+        return None
+    owner_type, owner_id, is_public = rows[0][:3]
+    grants = [(t, i, r) for *_, t, i, r in rows if t is not None]
+    return effective_role(principal, owner_type, owner_id, is_public, grants)
+
+
+def require_project_role(
+    conn: Connection, principal: Principal, project_id: str, needed: Role
+) -> None:
+    """`NotFound` if the project is invisible, `Forbidden` if the role is below `needed`."""
+    require_role(project_role(conn, principal, project_id), needed)
+
+
 def load_project(s: Session, principal: Principal, project_id: str, needed: Role) -> Project:
     """The project row if the caller has at least `needed`; `NotFound`/`Forbidden` otherwise."""
-    project = s.get(Project, project_id) if _valid_uuid(project_id) else None
-    role = None
-    if project is not None:
-        role = effective_role(
-            principal,
-            project.owner_type,
-            project.owner_id,
-            project.is_public,
-            _grants(s, project_id),
-        )
-    require_role(role, needed)
+    require_project_role(s.connection(), principal, project_id, needed)
+    project = s.get(Project, project_id)
     assert project is not None
     return project
 
@@ -212,11 +261,9 @@ def update_project(
     return _record(project)
 
 
-def touch_project(s: Session, project_id: str) -> None:
-    """Bump `updated_at` (file changes count as changes to the project)."""
-    project = s.get(Project, project_id)
-    if project is not None:
-        project.updated_at = utcnow()
+def touch_project(conn: Connection, project_id: str, now: datetime) -> None:
+    """Set `updated_at` (file changes count as changes to the project)."""
+    conn.execute(_TOUCH, {"b_project_id": project_id, "b_now": now})
 
 
 def delete_project(s: Session, principal: Principal, project_id: str) -> None:

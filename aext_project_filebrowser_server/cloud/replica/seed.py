@@ -192,7 +192,7 @@ def apply_seed(s: Session, data_dir: Path, seed: Seed) -> None:
         for raw_path, content in project.files.items():
             body = file_bytes(content)
             add_revision(
-                s,
+                s.connection(),
                 author,
                 record.id,
                 normalize_path(raw_path),

@@ -60,7 +60,8 @@ def open_state(config: ReplicaConfig) -> ReplicaState:
         data_dir=config.data_dir,
         db=db,
         directory=db.run_sync(load_directory),
-        blob_executor=ThreadPoolExecutor(max_workers=4, thread_name_prefix="replica-blob"),
+        # fsync waits on the disk, not the CPU: enough threads to overlap many of them.
+        blob_executor=ThreadPoolExecutor(max_workers=8, thread_name_prefix="replica-blob"),
         faults=FaultInjector(config.faults),
         admin_token=config.admin_token,
         max_upload_bytes=config.max_upload_bytes,

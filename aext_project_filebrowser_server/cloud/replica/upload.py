@@ -1,10 +1,13 @@
 """Receiving a multipart/form-data upload as a stream, straight into a temp file.
 
 Tornado hands the body over chunk by chunk (`@stream_request_body`); each chunk goes through
-python-multipart's push parser, and the bytes of the `files` part are written to a temp file
-in `DATA/tmp/` and hashed on the way. Memory use is one chunk whatever the file size. Other
-form fields are skipped; a second `files` part, a missing one or a truncated body is a
-`400 invalid_request` (reported once the whole body has been read).
+python-multipart's push parser, and the bytes of the `files` part are hashed on the way and
+spooled: kept in memory up to `SPOOL_BYTES` (256 KiB), then moved to a temp file in
+`DATA/tmp/` that receives the rest. Memory per upload is therefore bounded whatever the file
+size, and small files — the common case, hundreds per second during a sync — skip creating,
+closing and unlinking a temp file on the event loop (the blob store writes them to disk from
+a worker thread instead). Other form fields are skipped; a second `files` part, a missing
+one or a truncated body is a `400 invalid_request` (reported once the body has been read).
 """
 
 from __future__ import annotations
@@ -22,13 +25,17 @@ from python_multipart.multipart import MultipartParser, parse_options_header
 from .errors import InvalidRequest
 
 FILE_FIELD = b"files"
+SPOOL_BYTES = 256 * 1024
 
 
 @dataclass(frozen=True)
 class ReceivedFile:
-    tmp_path: Path
+    """An upload: in `tmp_path` if it was spooled to disk, else in `content`."""
+
     sha256: str
     size: int
+    tmp_path: Path | None = None
+    content: bytes = b""
 
 
 def multipart_boundary(content_type: str | None) -> bytes:
@@ -63,6 +70,7 @@ class MultipartFileReceiver:
         self._field = bytearray()
         self._value = bytearray()
         self._headers: dict[bytes, bytes] = {}
+        self._spool = bytearray()
         self._file: IO[bytes] | None = None
         self._tmp_path: Path | None = None
         self._hash = hashlib.sha256()
@@ -95,16 +103,23 @@ class MultipartFileReceiver:
         self._file_parts += 1
         if self._file_parts > 1:
             raise InvalidRequest("only one part named 'files' is allowed per upload")
-        fd, name = tempfile.mkstemp(dir=self._tmp_dir, prefix="upload-")
-        self._tmp_path = Path(name)
-        self._file = os.fdopen(fd, "wb")
 
     def _on_part_data(self, data: bytes, start: int, end: int) -> None:
-        if self._in_file_part and self._file is not None:
-            chunk = data[start:end]
+        if not self._in_file_part:
+            return
+        chunk = data[start:end]
+        self._hash.update(chunk)
+        self._size += len(chunk)
+        if self._file is not None:
             self._file.write(chunk)
-            self._hash.update(chunk)
-            self._size += len(chunk)
+            return
+        self._spool += chunk
+        if len(self._spool) > SPOOL_BYTES:
+            fd, name = tempfile.mkstemp(dir=self._tmp_dir, prefix="upload-")
+            self._tmp_path = Path(name)
+            self._file = os.fdopen(fd, "wb")
+            self._file.write(self._spool)
+            self._spool = bytearray()
 
     def _on_part_end(self) -> None:
         self._in_file_part = False
@@ -130,13 +145,12 @@ class MultipartFileReceiver:
             self._file.close()
         if self.error is None and not self._ended:
             self.error = InvalidRequest("the multipart body is truncated")
-        if self.error is None and self._tmp_path is None:
+        if self.error is None and self._file_parts == 0:
             self.error = InvalidRequest("the upload has no part named 'files'")
         if self.error is not None:
             self.discard()
             raise self.error
-        assert self._tmp_path is not None
-        return ReceivedFile(self._tmp_path, self._hash.hexdigest(), self._size)
+        return ReceivedFile(self._hash.hexdigest(), self._size, self._tmp_path, bytes(self._spool))
 
     def discard(self) -> None:
         """Remove the temp file (an aborted or refused upload)."""

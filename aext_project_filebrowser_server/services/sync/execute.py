@@ -6,11 +6,15 @@ deletes what it did not expect. Finished operations are committed in small group
 base rows and the journal entries in one transaction. A crash between a transfer and its
 commit is harmless: on the next run both sides hold the same bytes and the planner records
 the base (rows "changed, changed, equal bytes" and "new, new, equal" of DESIGN §5).
+
+A notebook changed on both sides is first merged against its base revision
+(`notebook_merge`); only when that cannot be done cleanly are both versions kept.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import os
 from collections.abc import Awaitable, Callable
@@ -22,7 +26,13 @@ from sqlalchemy.orm import Session
 
 from ...cloud import client as cloud
 from ...cloud.client import CloudClient
-from ...cloud.errors import CloudError, LocalFileChanged, PreconditionFailed
+from ...cloud.errors import (
+    CloudError,
+    FileNotFound,
+    InvalidRequest,
+    LocalFileChanged,
+    PreconditionFailed,
+)
 from ...crashpoints import crash_point
 from ...store import files as file_store
 from ...store import journal
@@ -36,6 +46,7 @@ from .local_files import (
     resolve_inside,
     temp_path,
 )
+from .notebook_merge import Clash, Merged, Unmergeable, merge_notebooks, too_large
 from .plan import (
     Conflict,
     DeleteRemote,
@@ -76,6 +87,11 @@ class Outcome:
     saves: tuple[FileRecord, ...] = ()
     drops: tuple[str, ...] = ()
     conflict_copy: str | None = None
+    # A notebook changed on both sides: merged cleanly, or the cells that clashed and why
+    # it fell back to the conflict copy.
+    merged_notebook: bool = False
+    clashing_cells: tuple[str, ...] = ()
+    conflict_note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -211,17 +227,29 @@ async def _drop_base(target: SyncTarget, op: DropBase) -> Outcome:
 
 
 async def _conflict(target: SyncTarget, op: Conflict) -> Outcome:
-    """Keep both: local content moves to the copy (and is uploaded), the cloud keeps `path`."""
+    """Both sides changed: merge a notebook if nbdime can, otherwise keep both versions."""
     local = resolve_inside(target.root, op.path)
     if await _local_hash(local) != op.local_sha256:
         raise LocalChanged(f"{op.path!r} changed locally during the sync; try again")
-    temp = await _fetch_verified(target, op.path, op.remote_version_id, op.remote_sha256)
+    remote = await _fetch_verified(target, op.path, op.remote_version_id, op.remote_sha256)
     try:
-        copy = await asyncio.to_thread(move_aside, target.root, op.path, op.copy_path)
-    except BaseException:
-        await asyncio.to_thread(temp.unlink, missing_ok=True)
-        raise
-    st_path = await _place(target, temp, op.path, None)
+        fallback: Clash | Unmergeable | None = None
+        if op.notebook and op.base_version_id is not None:
+            result = too_large(op) or await _merge_notebook(target, op, local, remote)
+            if isinstance(result, Outcome):
+                return result
+            fallback = result
+        return await _keep_both(target, op, remote, fallback)
+    finally:
+        await asyncio.to_thread(remote.unlink, missing_ok=True)
+
+
+async def _keep_both(
+    target: SyncTarget, op: Conflict, remote: Path, why: Clash | Unmergeable | None
+) -> Outcome:
+    """The local content moves to the copy (and is uploaded), the cloud's keeps `path`."""
+    copy = await asyncio.to_thread(move_aside, target.root, op.path, op.copy_path)
+    st_path = await _place(target, remote, op.path, None)
     copy_stat = await asyncio.to_thread(copy.stat)
     uploaded = await cloud.upload_file(
         target.client,
@@ -236,7 +264,107 @@ async def _conflict(target: SyncTarget, op: Conflict) -> Outcome:
         _base(op.copy_path, op.local_sha256, uploaded.file_version_id, copy_stat),
     )
     return Outcome(
-        op, ok=True, bytes=op.local_size + op.remote_size, saves=saves, conflict_copy=op.copy_path
+        op,
+        ok=True,
+        bytes=op.local_size + op.remote_size,
+        saves=saves,
+        conflict_copy=op.copy_path,
+        clashing_cells=why.cells if isinstance(why, Clash) else (),
+        conflict_note=_fallback_note(why),
+    )
+
+
+def _fallback_note(why: Clash | Unmergeable | None) -> str | None:
+    if isinstance(why, Clash):
+        return "the same cells changed on both sides: " + ", ".join(why.cells)
+    if isinstance(why, Unmergeable):
+        return f"the notebook could not be merged: {why.reason}"
+    return None
+
+
+def _read_verified(path: Path, sha256: str) -> bytes:
+    data = path.read_bytes()
+    if hashlib.sha256(data).hexdigest() != sha256:
+        raise LocalChanged(f"{path.name!r} changed locally during the sync; try again")
+    return data
+
+
+def _stat_verified(path: Path, sha256: str) -> os.stat_result:
+    """The file's stat, taken before checking it still hashes to `sha256` (so the stat cache
+    can never pair a newer file's stat with an older hash)."""
+    st = path.stat()
+    if sha256_file(path) != sha256:
+        raise LocalChanged(f"{path.name!r} changed locally during the sync; try again")
+    return st
+
+
+def _write_temp(root: Path, data: bytes) -> Path:
+    temp = temp_path(root)
+    with temp.open("wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    return temp
+
+
+async def _fetch_base(target: SyncTarget, op: Conflict) -> bytes | None:
+    """The base revision's bytes, or None when the cloud no longer has it."""
+    assert op.base_version_id is not None
+    temp = await asyncio.to_thread(temp_path, target.root)
+    try:
+        await cloud.download_file(
+            target.client, target.project_id, op.path, temp, version=op.base_version_id
+        )
+        return await asyncio.to_thread(temp.read_bytes)
+    except (FileNotFound, InvalidRequest):
+        return None
+    finally:
+        await asyncio.to_thread(temp.unlink, missing_ok=True)
+
+
+async def _merge_notebook(
+    target: SyncTarget, op: Conflict, local: Path, remote: Path
+) -> Outcome | Clash | Unmergeable:
+    """Three-way merge against the base revision; an Outcome when the merge was applied.
+
+    The merge goes to the cloud first (`If-Match: remote version`, so a newer cloud edit is
+    never overwritten: the operation turns stale and is re-planned), then replaces the local
+    file only if it still holds what was merged.
+    """
+    base = await _fetch_base(target, op)
+    if base is None:
+        return Unmergeable("the base revision is no longer in the cloud")
+    ours = await asyncio.to_thread(_read_verified, local, op.local_sha256)
+    theirs = await asyncio.to_thread(remote.read_bytes)
+    result = await asyncio.to_thread(merge_notebooks, base, ours, theirs)
+    if not isinstance(result, Merged):
+        return result
+    merged_sha = hashlib.sha256(result.content).hexdigest()
+    temp = await asyncio.to_thread(_write_temp, target.root, result.content)
+    try:
+        version = op.remote_version_id
+        if merged_sha != op.remote_sha256:
+            uploaded = await cloud.upload_file(
+                target.client,
+                target.project_id,
+                op.path,
+                temp,
+                if_match=op.remote_version_id,
+                expected_sha256=merged_sha,
+            )
+            version = uploaded.file_version_id
+        if merged_sha == op.local_sha256:  # the merge is our file: nothing to write here
+            st = await asyncio.to_thread(_stat_verified, local, merged_sha)
+        else:
+            st = await _place(target, temp, op.path, op.local_sha256)
+    finally:
+        await asyncio.to_thread(temp.unlink, missing_ok=True)
+    return Outcome(
+        op,
+        ok=True,
+        bytes=len(result.content) + op.remote_size,
+        saves=(_base(op.path, merged_sha, version, st),),
+        merged_notebook=True,
     )
 
 

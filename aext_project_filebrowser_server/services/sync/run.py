@@ -166,7 +166,13 @@ class _Publisher:
             self.send("progress", **fields)
 
     def conflict(self, outcome: Outcome) -> None:
-        self.send("conflict", path=outcome.operation.path, copy_path=outcome.conflict_copy)
+        self.send(
+            "conflict",
+            path=outcome.operation.path,
+            copy_path=outcome.conflict_copy,
+            cells=list(outcome.clashing_cells),
+            reason=outcome.conflict_note,
+        )
 
 
 def _result(report: ExecutionReport, remaining_stale: list[str]) -> str:
@@ -222,8 +228,12 @@ async def _execute_passes(
     return total, stale
 
 
+def _done_kind(outcome: Outcome) -> str:
+    return "notebook_merge" if outcome.merged_notebook else outcome.operation.kind
+
+
 def _run_summary(report: ExecutionReport, result: str, plan: Plan) -> dict[str, Any]:
-    done = Counter(o.operation.kind for o in report.outcomes if o.ok)
+    done = Counter(_done_kind(o) for o in report.outcomes if o.ok)
     return {
         "result": result,
         "counts": dict(done),
@@ -234,10 +244,16 @@ def _run_summary(report: ExecutionReport, result: str, plan: Plan) -> dict[str, 
             if not o.ok
         ],
         "conflicts": [
-            {"path": o.operation.path, "copy_path": o.conflict_copy}
+            {
+                "path": o.operation.path,
+                "copy_path": o.conflict_copy,
+                "cells": list(o.clashing_cells),
+                "reason": o.conflict_note,
+            }
             for o in report.outcomes
             if o.conflict_copy
         ],
+        "merged_notebooks": [o.operation.path for o in report.outcomes if o.merged_notebook],
         "skipped": [{"path": s.path, "reason": s.reason} for s in plan.skipped],
     }
 
@@ -292,6 +308,13 @@ async def _run(
     ctx.events.project_changed(project.id, f"{running.direction} {result}")
 
 
+def _error_code(summary: dict[str, Any], failure: ServiceError | None) -> str | None:
+    """The run's failure code, else the first failed file's (e.g. `auth_required`)."""
+    if failure is not None:
+        return failure.code
+    return next((f["code"] for f in summary.get("failures", []) if f.get("code")), None)
+
+
 async def _record(
     ctx: AppContext,
     run_id: int,
@@ -303,6 +326,13 @@ async def _record(
     failures = [f"{f['path']}: {f['message']}" for f in summary.get("failures", [])]
     if failure is not None:
         failures.append(f"{failure.code}: {failure.message}")
+    conflicts = [
+        *(
+            runs.NewConflict(c["path"], c["copy_path"], tuple(c["cells"]), c["reason"])
+            for c in summary.get("conflicts", [])
+        ),
+        *(runs.NewConflict(path, None) for path in summary.get("merged_notebooks", [])),
+    ]
     try:
         await write(
             ctx.db,
@@ -312,6 +342,8 @@ async def _record(
             summary.get("counts", {}),
             summary.get("bytes", 0),
             failures,
+            error_code=_error_code(summary, failure),
+            conflicts=conflicts,
         )
     except Exception:
         log.exception("could not record the end of sync run %s", run_id)

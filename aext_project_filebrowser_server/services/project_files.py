@@ -1,0 +1,282 @@
+"""Per-file statuses, sync summaries and dry-run plans of a project, for the REST API.
+
+Statuses come from the one classification in `sync/status.py`, over the states gathered by
+`sync/observe.py` (which uses the stat cache: unchanged files are not re-hashed). When the
+cloud cannot be listed the local files are still shown, with an unknown (null) status.
+
+The statuses last computed are kept in the store's `project_files.status` column, so the
+project list can show counts per status without asking the cloud for every project.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from ..cloud.errors import AuthRequired, CloudError, Forbidden, ProjectNotFound
+from ..context import AppContext
+from ..schemas.projects import LocalProject, SyncSummary
+from ..schemas.rest import (
+    FileEntry,
+    FilesCloudStatus,
+    PlanGate,
+    PlanOperation,
+    PlanResult,
+    PlanSkipped,
+    ProjectDetail,
+    ProjectFiles,
+)
+from ..store import files as file_store
+from ..store import runs as run_store
+from ..store.files import FileRecord
+from .errors import ServiceError
+from .store_access import database, read_store, write_store
+from .sync.ignore import IgnoreRules, ignore_rules
+from .sync.observe import base_of, list_remote, observe_project
+from .sync.plan import Direction, Operation
+from .sync.run import load_project, make_plan
+from .sync.snapshot import take_snapshot
+from .sync.states import BaseFile, LocalSnapshot, RemoteListing
+from .sync.status import FileStatus, project_statuses
+
+log = logging.getLogger(__name__)
+
+#: The statuses counted in a project's summary (the column may hold other markers).
+COUNTED: frozenset[str] = frozenset(
+    {
+        "synced",
+        "modified_local",
+        "modified_remote",
+        "new_local",
+        "new_remote",
+        "deleted_local",
+        "deleted_remote",
+        "conflict",
+        "ignored",
+    }
+)
+GONE = "absent"  # a base row whose file no longer exists on either side
+_RUN_HISTORY = 50
+
+
+# --- statuses -------------------------------------------------------------------------------
+
+
+def _cloud_status_of(ctx: AppContext, exc: CloudError) -> FilesCloudStatus:
+    if isinstance(exc, AuthRequired):
+        return "auth_required" if ctx.settings.cloud_configured else "not_configured"
+    if isinstance(exc, Forbidden):
+        return "forbidden"
+    if isinstance(exc, ProjectNotFound):
+        return "not_found"
+    return "unreachable"
+
+
+def _entry(
+    path: str,
+    status: FileStatus | None,
+    local: LocalSnapshot,
+    remote: RemoteListing,
+    base: Mapping[str, BaseFile],
+) -> FileEntry:
+    here, there, agreed = local.files.get(path), remote.files.get(path), base.get(path)
+    return FileEntry(
+        path=path,
+        status=status,
+        size=here.size if here else (there.size if there else None),
+        sha256=here.sha256 if here else (there.sha256 if there else None),
+        local_size=here.size if here else None,
+        local_sha256=here.sha256 if here else None,
+        remote_size=there.size if there else None,
+        remote_sha256=there.sha256 if there else None,
+        remote_version=there.file_version_id if there else None,
+        remote_last_modified=there.last_modified if there else None,
+        base_version=agreed.version_id if agreed else None,
+    )
+
+
+def _entries(
+    local: LocalSnapshot,
+    remote: RemoteListing,
+    base: Mapping[str, BaseFile],
+    statuses: Mapping[str, FileStatus] | None,
+) -> tuple[FileEntry, ...]:
+    if statuses is not None:
+        return tuple(_entry(p, s, local, remote, base) for p, s in statuses.items())
+    paths = sorted(set(local.files) | set(local.unreadable) | set(base))
+    return tuple(_entry(p, None, local, remote, base) for p in paths)
+
+
+def _record_statuses(session: Session, project_id: str, statuses: Mapping[str, FileStatus]) -> None:
+    """Store the statuses just computed, re-reading the rows in this write transaction."""
+    records = {r.path: r for r in file_store.list_files(session, project_id)}
+    updates: list[FileRecord] = []
+    stale: list[str] = []
+    for path, status in statuses.items():
+        record = records.get(path)
+        if record is None:
+            updates.append(FileRecord(path=path, status=status))
+        elif record.status != status:
+            updates.append(replace(record, status=status))
+    for path, record in records.items():
+        if path in statuses:
+            continue
+        if record.base_sha256 is None and record.local_sha256 is None:
+            stale.append(path)  # a status-only row of a file that is gone
+        elif record.status != GONE:
+            updates.append(replace(record, status=GONE))
+    file_store.save_files(session, project_id, updates)
+    file_store.delete_files(session, project_id, stale)
+
+
+async def _observe(
+    ctx: AppContext, project: LocalProject
+) -> tuple[LocalSnapshot, RemoteListing, dict[str, BaseFile], CloudError | None, IgnoreRules]:
+    db = database(ctx)
+    if project.local_path is None:
+        rules = ignore_rules(None)
+        remote, error = await list_remote(ctx.cloud, project.id)
+        return LocalSnapshot({}, marker_present=False), remote, {}, error, rules
+    observation = await observe_project(db, ctx.cloud, project.id, Path(project.local_path))
+    return (
+        observation.local,
+        observation.remote,
+        observation.base,
+        observation.remote_error,
+        observation.rules,
+    )
+
+
+async def _local_only(
+    ctx: AppContext, project: LocalProject
+) -> tuple[LocalSnapshot, dict[str, BaseFile]]:
+    """The local side alone, for when the cloud refuses to list the project."""
+    records = {r.path: r for r in await read_store(ctx, file_store.list_files, project.id)}
+    if project.local_path is None:
+        return LocalSnapshot({}, marker_present=False), base_of(records)
+    result = await asyncio.to_thread(take_snapshot, Path(project.local_path), records)
+    return result.snapshot, base_of(records)
+
+
+async def file_entries(
+    ctx: AppContext, project: LocalProject
+) -> tuple[FilesCloudStatus, tuple[FileEntry, ...]]:
+    """Every file of a project with its status, and how the cloud answered."""
+    empty = RemoteListing({}, complete=False)
+    try:
+        local, remote, base, error, rules = await _observe(ctx, project)
+    except (AuthRequired, Forbidden, ProjectNotFound) as exc:
+        local, base = await _local_only(ctx, project)
+        return _cloud_status_of(ctx, exc), _entries(local, empty, base, None)
+    if error is not None or not remote.complete:
+        return "unreachable", _entries(local, remote, base, None)
+    statuses = project_statuses(local, remote, base, rules)
+    await write_store(ctx, _record_statuses, project.id, statuses)
+    return "ok", _entries(local, remote, base, statuses)
+
+
+async def project_files(ctx: AppContext, project_id: str) -> ProjectFiles:
+    project = await load_project(ctx, project_id)
+    cloud_status, entries = await file_entries(ctx, project)
+    return ProjectFiles(project_id=project.id, cloud_status=cloud_status, files=entries)
+
+
+async def project_detail(ctx: AppContext, project_id: str) -> ProjectDetail:
+    project = await load_project(ctx, project_id)
+    cloud_status, entries = await file_entries(ctx, project)
+    summarized = await with_summaries(ctx, [project])
+    return ProjectDetail(project=summarized[0], cloud_status=cloud_status, files=entries)
+
+
+async def refresh_statuses(ctx: AppContext, projects: Iterable[LocalProject]) -> None:
+    """Recompute and store the statuses of downloaded projects, a few at a time."""
+    limit = asyncio.Semaphore(4)
+
+    async def one(project: LocalProject) -> None:
+        async with limit:
+            try:
+                await file_entries(ctx, project)
+            except (CloudError, ServiceError, OSError) as exc:
+                log.debug("statuses of project %s not refreshed: %s", project.id, exc)
+
+    await asyncio.gather(*(one(p) for p in projects if p.local_path is not None))
+
+
+# --- summaries ------------------------------------------------------------------------------
+
+
+def _stored_summaries(
+    session: Session, project_ids: list[str]
+) -> dict[str, tuple[dict[str, int], datetime | None]]:
+    summaries: dict[str, tuple[dict[str, int], datetime | None]] = {}
+    for project_id in project_ids:
+        records = file_store.list_files(session, project_id)
+        counts = Counter(r.status for r in records if r.status in COUNTED)
+        history = run_store.list_runs(session, project_id, limit=_RUN_HISTORY)
+        last_ok = next((run.finished_at for run in history if run.result == "ok"), None)
+        summaries[project_id] = (dict(sorted(counts.items())), last_ok)
+    return summaries
+
+
+async def with_summaries(ctx: AppContext, projects: list[LocalProject]) -> list[LocalProject]:
+    """The projects with their sync summaries (stored counts, last sync, running now)."""
+    if not projects:
+        return []
+    stored = await read_store(ctx, _stored_summaries, [p.id for p in projects])
+    summarized = []
+    for project in projects:
+        counts, last_ok = stored[project.id]
+        summary = SyncSummary(
+            counts=counts,
+            last_synced_at=last_ok,
+            sync_running=ctx.syncs.for_project(project.id) is not None,
+        )
+        summarized.append(project.model_copy(update={"sync": summary}))
+    return summarized
+
+
+# --- plan -----------------------------------------------------------------------------------
+
+
+def _operation(op: Operation) -> PlanOperation:
+    size = getattr(op, "size", None)
+    if size is None:
+        size = getattr(op, "local_size", None)
+    return PlanOperation(
+        kind=op.kind,
+        path=op.path,
+        reason=op.reason,
+        size=size,
+        copy_path=getattr(op, "copy_path", None),
+    )
+
+
+async def plan_project(
+    ctx: AppContext, project_id: str, direction: Direction, *, force: bool = False
+) -> PlanResult:
+    """A dry run of a push, pull or sync: what it would do and why. Changes nothing."""
+    project = await load_project(ctx, project_id)
+    if project.local_path is None:
+        raise ServiceError(409, "not_downloaded", "the project has no local folder yet")
+    plan = await make_plan(ctx, project, direction, force=force)
+    summary = plan.summary()
+    gate = plan.gate
+    return PlanResult(
+        project_id=project.id,
+        direction=direction,
+        operations=tuple(_operation(op) for op in plan.operations),
+        skipped=tuple(PlanSkipped(path=s.path, reason=s.reason) for s in plan.skipped),
+        gate=None
+        if gate is None
+        else PlanGate(code=gate.code, message=gate.message, forceable=gate.forceable),
+        counts=dict(summary.counts),
+        upload_bytes=summary.upload_bytes,
+        download_bytes=summary.download_bytes,
+    )
