@@ -6,6 +6,7 @@ from jupyter_server.auth.decorator import authorized
 from tornado import web
 
 from .._version import __version__
+from ..services import history
 from ..store.engine import sqlite_path
 from .base import ProjectsAPIHandler
 
@@ -31,6 +32,9 @@ class HealthHandler(ProjectsAPIHandler):
                     "backup_path": migration.backup_path,
                     "set_aside_path": migration.set_aside_path,
                 },
+                "projects_needing_attention": (
+                    await history.count_needing_attention(context) if context.db else None
+                ),
                 "cloud_url": context.settings.cloud_url,
                 "cloud_configured": context.settings.cloud_configured,
             }

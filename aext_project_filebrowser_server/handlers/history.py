@@ -7,13 +7,15 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable
-from typing import Annotated, TypeVar
+from typing import TypeVar
 
 from jupyter_server.auth.decorator import authorized
-from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
+from pydantic import BaseModel, ValidationError
 from tornado import web
 
+from ..schemas.history import ConflictList, ResolveConflictBody
 from ..services import conflicts, history
 from ..services.errors import ServiceError
 from .base import ApiError, ProjectsAPIHandler
@@ -21,17 +23,6 @@ from .base import ApiError, ProjectsAPIHandler
 PROJECT = r"/aext_project_filebrowser_server/projects/(?P<project_id>[^/]+)"
 MAX_BODY_BYTES = 64 * 1024
 T = TypeVar("T")
-
-
-class ResolveConflictBody(BaseModel):
-    """`POST projects/{id}/conflicts/resolve`: a conflict copy (or its original) and which
-    version to keep: `local` (the edit made here, in the copy), `remote` (the version the
-    cloud kept at the original path) or `both`."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    path: Annotated[str, StringConstraints(min_length=1, max_length=1024)]
-    keep: conflicts.Keep
 
 
 class _HistoryHandler(ProjectsAPIHandler):
@@ -50,7 +41,7 @@ class HistoryHandler(_HistoryHandler):
     @authorized
     async def get(self, project_id: str) -> None:
         raw = self.get_query_argument("limit", None) or str(history.DEFAULT_LIMIT)
-        if not raw.isdigit() or len(raw) > 6:
+        if not re.fullmatch(r"[0-9]{1,6}", raw):
             raise ApiError(400, "invalid_query", f"limit must be 1-{history.MAX_LIMIT}")
         self.send(await self.run(history.project_history(self.context, project_id, int(raw))))
 
@@ -61,7 +52,7 @@ class ConflictsHandler(_HistoryHandler):
     async def get(self, project_id: str) -> None:
         details = await self.run(history.conflict_details(self.context, project_id))
         self.write_json(
-            {"project_id": project_id, "conflicts": [d.model_dump(mode="json") for d in details]}
+            ConflictList(project_id=project_id, conflicts=details).model_dump(mode="json")
         )
 
 

@@ -19,6 +19,7 @@ from pydantic.json_schema import JsonSchemaMode, models_json_schema
 from tornado import web
 
 from .._version import __version__
+from ..schemas.history import ConflictList, ProjectHistory, ResolveConflictBody, ResolveResult
 from ..schemas.projects import LocalProject
 from ..schemas.rest import (
     CreateProjectBody,
@@ -38,7 +39,6 @@ from ..schemas.rest import (
     UpdateProjectBody,
 )
 from .base import ProjectsAPIHandler
-from .history import ResolveConflictBody
 
 EXTENSION_PATH = "aext_project_filebrowser_server"
 Method = Literal["get", "post", "patch", "delete"]
@@ -180,7 +180,7 @@ ROUTES: tuple[Route, ...] = (
         "get",
         P + "/history",
         "Recorded sync runs, newest first (`limit` 1-500, default 50).",
-        None,
+        ProjectHistory,
         params=(LIMIT,),
         errors=(400, 404, *_STORE),
     ),
@@ -188,14 +188,14 @@ ROUTES: tuple[Route, ...] = (
         "get",
         P + "/conflicts",
         "Unresolved conflict copies with both sides described.",
-        None,
+        ConflictList,
         errors=(404, *_STORE),
     ),
     Route(
         "post",
         P + "/conflicts/resolve",
         "Resolve a conflict copy: keep the local edit, the cloud's version, or both.",
-        None,
+        ResolveResult,
         body=ResolveConflictBody,
         errors=(400, 404, 409, 413, *_CLOUD, *_STORE),
     ),

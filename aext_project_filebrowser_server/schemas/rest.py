@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from .files import CloudFileVersion
+from .history import ConflictDetail
 from .projects import LocalProject
 
 MAX_TITLE = 255  # what the Project API accepts
@@ -169,6 +170,7 @@ class ProjectFiles(BaseModel):
     project_id: str
     cloud_status: FilesCloudStatus
     files: tuple[FileEntry, ...]
+    conflicts: tuple[ConflictDetail, ...] = ()
 
 
 class ProjectDetail(BaseModel):

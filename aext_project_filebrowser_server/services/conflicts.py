@@ -26,11 +26,9 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
-from typing import Literal
-
-from pydantic import BaseModel, ConfigDict
 
 from ..context import AppContext
+from ..schemas.history import Keep, ResolveResult
 from ..store import runs as run_store
 from ..store.engine import Database, read, write
 from ..store.runs import AlreadyResolved, ConflictRecord
@@ -43,28 +41,12 @@ from .sync.run import load_project, start_sync
 
 __all__ = ["Keep", "ResolveResult", "original_of", "resolve_conflict"]
 
-Keep = Literal["local", "remote", "both"]
 
 # The label `names.conflict_copy_path` puts between the stem and the extension.
 _LABEL = re.compile(
     r"^(?P<stem>.*) \(conflict, .+ on .+, \d{4}-\d{2}-\d{2} \d{2}-\d{2}\)( \d+)?"
     r"(?P<extension>(\.tar)?\.[0-9A-Za-z_-]{1,10})?$"
 )
-
-
-class ResolveResult(BaseModel):
-    """What resolving did. `trashed`: project-relative paths where the losing local content
-    now is; `sync_request_id`: the follow-up sync to follow on the WebSocket (None when
-    nothing needs to reach the cloud, or another sync of the project already runs)."""
-
-    model_config = ConfigDict(frozen=True)
-
-    project_id: str
-    path: str
-    copy_path: str
-    keep: Keep
-    trashed: tuple[str, ...]
-    sync_request_id: str | None
 
 
 def original_of(copy_path: str) -> str | None:

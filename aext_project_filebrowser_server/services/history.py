@@ -23,7 +23,6 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import get_args
 
-from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -31,6 +30,13 @@ from ..cloud import client as cloud
 from ..cloud.errors import CloudError, FileNotFound
 from ..context import AppContext
 from ..schemas.files import CloudFileVersion
+from ..schemas.history import (
+    ConflictDetail,
+    ConflictSide,
+    HistoryConflict,
+    HistoryRun,
+    ProjectHistory,
+)
 from ..schemas.projects import (
     AttentionReason,
     LastSync,
@@ -76,77 +82,6 @@ _RUN_RESULTS: frozenset[str] = frozenset(get_args(RunResult))
 
 
 # --- values ---------------------------------------------------------------------------------
-
-
-class HistoryConflict(BaseModel):
-    """A file changed on both sides in one run: merged (`copy_path` None) or copied."""
-
-    model_config = ConfigDict(frozen=True)
-
-    path: str
-    copy_path: str | None
-    cells: tuple[str, ...]
-    reason: str | None
-    resolution: str | None
-    resolved_at: datetime | None
-
-
-class HistoryRun(BaseModel):
-    """One recorded push, pull or sync."""
-
-    model_config = ConfigDict(frozen=True)
-
-    id: int
-    direction: str
-    trigger: str
-    started_at: datetime
-    finished_at: datetime | None
-    result: str
-    counts: dict[str, int]
-    bytes: int
-    failures: tuple[str, ...]
-    error_code: str | None
-    conflicts: tuple[HistoryConflict, ...]
-    merged_notebooks: tuple[str, ...]
-
-
-class ProjectHistory(BaseModel):
-    """`GET projects/{id}/history`: runs newest first."""
-
-    model_config = ConfigDict(frozen=True)
-
-    project_id: str
-    runs: tuple[HistoryRun, ...]
-
-
-class ConflictSide(BaseModel):
-    """One version of a conflicted file: where it is now and who wrote it when."""
-
-    model_config = ConfigDict(frozen=True)
-
-    path: str
-    exists_locally: bool
-    size: int | None = None
-    modified_at: datetime | None = None
-    author: str | None = None
-    version_id: str | None = None
-
-
-class ConflictDetail(BaseModel):
-    """An unresolved conflict copy: `local` is the copy (this server's edit), `remote` the
-    version the cloud kept at the original path."""
-
-    model_config = ConfigDict(frozen=True)
-
-    id: int
-    path: str
-    copy_path: str
-    cells: tuple[str, ...]
-    reason: str | None
-    created_at: datetime
-    run_id: int | None
-    local: ConflictSide
-    remote: ConflictSide
 
 
 # --- history --------------------------------------------------------------------------------

@@ -36,11 +36,13 @@ from ..schemas.rest import (
 from ..store import files as file_store
 from ..store import runs as run_store
 from ..store.files import FileRecord
+from . import history
 from .errors import ServiceError
 from .store_access import database, read_store, write_store
+from .sync import notebook_merge
 from .sync.ignore import IgnoreRules, ignore_rules
 from .sync.observe import base_of, list_remote, observe_project
-from .sync.plan import Direction, Operation
+from .sync.plan import Conflict, Direction, Operation
 from .sync.run import load_project, make_plan
 from .sync.snapshot import take_snapshot
 from .sync.states import BaseFile, LocalSnapshot, RemoteListing
@@ -185,7 +187,10 @@ async def file_entries(
 async def project_files(ctx: AppContext, project_id: str) -> ProjectFiles:
     project = await load_project(ctx, project_id)
     cloud_status, entries = await file_entries(ctx, project)
-    return ProjectFiles(project_id=project.id, cloud_status=cloud_status, files=entries)
+    conflicts = await history.conflict_details(ctx, project.id)
+    return ProjectFiles(
+        project_id=project.id, cloud_status=cloud_status, files=entries, conflicts=conflicts
+    )
 
 
 async def project_detail(ctx: AppContext, project_id: str) -> ProjectDetail:
@@ -239,7 +244,7 @@ async def with_summaries(ctx: AppContext, projects: list[LocalProject]) -> list[
             sync_running=ctx.syncs.for_project(project.id) is not None,
         )
         summarized.append(project.model_copy(update={"sync": summary}))
-    return summarized
+    return await history.with_sync_state(ctx, summarized)
 
 
 # --- plan -----------------------------------------------------------------------------------
@@ -258,6 +263,18 @@ def _operation(op: Operation) -> PlanOperation:
     )
 
 
+async def _described(ctx: AppContext, project: LocalProject, op: Operation) -> PlanOperation:
+    """A planned operation for the dry run; a conflict says whether a notebook will merge."""
+    entry = _operation(op)
+    if not isinstance(op, Conflict) or project.local_path is None:
+        return entry
+    reason = await notebook_merge.describe_conflict(
+        ctx.cloud, project.id, Path(project.local_path), op
+    )
+    copy_path = None if reason == "will merge notebook" else entry.copy_path
+    return entry.model_copy(update={"reason": reason, "copy_path": copy_path})
+
+
 async def plan_project(
     ctx: AppContext, project_id: str, direction: Direction, *, force: bool = False
 ) -> PlanResult:
@@ -267,11 +284,12 @@ async def plan_project(
         raise ServiceError(409, "not_downloaded", "the project has no local folder yet")
     plan = await make_plan(ctx, project, direction, force=force)
     summary = plan.summary()
+    operations = [await _described(ctx, project, op) for op in plan.operations]
     gate = plan.gate
     return PlanResult(
         project_id=project.id,
         direction=direction,
-        operations=tuple(_operation(op) for op in plan.operations),
+        operations=tuple(operations),
         skipped=tuple(PlanSkipped(path=s.path, reason=s.reason) for s in plan.skipped),
         gate=None
         if gate is None

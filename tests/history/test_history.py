@@ -51,7 +51,7 @@ async def test_runs_are_listed_newest_first_with_what_they_did(
     assert await history.needs_attention(context, project.id) is None
 
 
-@pytest.mark.parametrize("limit", ["0", "501", "ten", "-1"])
+@pytest.mark.parametrize("limit", ["0", "501", "ten", "-1", "\u00b2", "9" * 30])
 async def test_a_bad_limit_is_a_400(jp_fetch, make_project, limit) -> None:
     project = await make_project({})
     status, body = await api(

@@ -125,6 +125,7 @@ def test_volatile_metadata_is_configurable() -> None:
     [
         (b'{"cells": [', "is not valid JSON"),
         (b"\xff\xfe not utf-8", "is not valid JSON"),
+        (b"[" * 100_000 + b"]" * 100_000, "is not valid JSON"),
         (b"[1, 2]", "is not an nbformat 4 notebook"),
         (b'{"cells": []}', "is not an nbformat 4 notebook"),
         (json.dumps({"nbformat": 3, "nbformat_minor": 0, "worksheets": []}).encode(), "nbformat 4"),

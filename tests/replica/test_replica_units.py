@@ -186,3 +186,18 @@ def test_seed_cross_references_are_checked(tmp_path: Path) -> None:
     path.write_text(json.dumps({"projects": [{"name": "Bad Name", "title": "t"}]}))
     with pytest.raises(SeedError):
         load_seed(path)
+
+
+def test_seeding_a_data_dir(tmp_path: Path) -> None:
+    from aext_project_filebrowser_server.cloud.replica.server import ReplicaConfig, open_state
+
+    state = open_state(ReplicaConfig(data_dir=tmp_path / "data"))
+    try:
+        assert {u.name for u in state.directory.users.values()} == {"alice", "bob", "carol"}
+        assert set(state.directory.org_names.values()) == {"acme"}
+    finally:
+        state.blob_executor.shutdown()
+        state.db.close()
+    reopened = open_state(ReplicaConfig(data_dir=tmp_path / "data", seed_path=tmp_path / "none"))
+    reopened.blob_executor.shutdown()
+    reopened.db.close()  # an already seeded dir never reads the seed file again

@@ -46,7 +46,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from .access import Role
@@ -209,10 +209,12 @@ def apply_seed(s: Session, data_dir: Path, seed: Seed) -> None:
                     role=share.role,
                 )
             )
-        row = s.get(Project, record.id)
-        assert row is not None
-        row.is_public = project.is_public
-        row.updated_at = row.created_at
+        # Seeded projects look untouched since creation, whatever their files did.
+        s.execute(
+            update(Project)
+            .where(Project.id == record.id)
+            .values(is_public=project.is_public, updated_at=record.created_at)
+        )
     s.add(ReplicaMeta(key="seeded_at", value=start.isoformat()))
 
 

@@ -218,7 +218,13 @@ async def _trash_local(target: SyncTarget, op: TrashLocal) -> Outcome:
 
 async def _record_base(target: SyncTarget, op: RecordBase) -> Outcome:
     local = resolve_inside(target.root, op.path)
-    st = await asyncio.to_thread(local.stat)
+    # Re-check the bytes: the base row pairs this stat with `op.sha256` in the stat cache, so
+    # a file edited since it was planned would otherwise look unchanged to every later
+    # snapshot and its edit would never sync (found by the randomized worlds, seed 19).
+    try:
+        st = await asyncio.to_thread(_stat_verified, local, op.sha256)
+    except FileNotFoundError:
+        raise LocalChanged(f"{op.path!r} was deleted locally during the sync") from None
     return Outcome(op, ok=True, saves=(_base(op.path, op.sha256, op.version_id, st),))
 
 

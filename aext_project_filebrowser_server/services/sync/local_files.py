@@ -41,7 +41,13 @@ def fsync_directory(folder: Path) -> None:
 
 def resolve_inside(root: Path, relative: str) -> Path:
     """`root/relative`, refusing anything that would land outside `root` (symlinks too)."""
-    target = (root / relative).resolve()
+    try:
+        target = (root / relative).resolve()
+    except RuntimeError as exc:
+        # Python < 3.13 raises RuntimeError for a symlink loop (`a -> b -> a`); callers
+        # handle ValueError as "refused", so a loop in a project folder must not escape as
+        # a RuntimeError (it turned REST calls into 500s and failed whole syncs).
+        raise ValueError(f"path runs into a symlink loop: {relative!r}") from exc
     base = root.resolve()
     if target == base or not target.is_relative_to(base):
         raise ValueError(f"path escapes the project folder: {relative!r}")

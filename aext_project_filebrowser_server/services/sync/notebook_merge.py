@@ -182,7 +182,7 @@ def _parse(raw: bytes) -> Any:
     """A NotebookNode, or a string saying why the bytes are not a mergeable notebook."""
     try:
         data = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except (ValueError, RecursionError):  # bad UTF-8 or JSON; absurdly deep nesting
         return "is not valid JSON"
     if not isinstance(data, dict) or data.get("nbformat") != 4:
         return "is not an nbformat 4 notebook"
