@@ -3,8 +3,22 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+#: What a file looks like from both sides; see services/sync/status.py for each case.
+FileStatus = Literal[
+    "synced",
+    "modified_local",
+    "modified_remote",
+    "new_local",
+    "new_remote",
+    "deleted_local",
+    "deleted_remote",
+    "conflict",
+    "ignored",
+]
 
 
 class CloudFile(BaseModel):

@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from .files import CloudFileVersion
+from .files import CloudFileVersion, FileStatus
 from .history import ConflictDetail
 from .projects import LocalProject
 
@@ -26,17 +26,6 @@ Identifier = Annotated[str, StringConstraints(min_length=1, max_length=255)]
 CloudStatus = Literal["ok", "unreachable", "not_configured", "auth_required", "not_checked"]
 FilesCloudStatus = Literal[
     "ok", "unreachable", "not_configured", "auth_required", "forbidden", "not_found"
-]
-FileStatusName = Literal[
-    "synced",
-    "modified_local",
-    "modified_remote",
-    "new_local",
-    "new_remote",
-    "deleted_local",
-    "deleted_remote",
-    "conflict",
-    "ignored",
 ]
 DeleteScope = Literal["local", "cloud", "both"]
 Role = Literal["reader", "writer", "owner", "none"]
@@ -150,7 +139,7 @@ class FileEntry(BaseModel):
     model_config = _RESPONSE
 
     path: str
-    status: FileStatusName | None
+    status: FileStatus | None
     size: int | None = None
     sha256: str | None = None
     local_size: int | None = None

@@ -17,11 +17,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
+from typing import get_args
 
 from sqlalchemy.orm import Session
 
 from ..cloud.errors import AuthRequired, CloudError, Forbidden, ProjectNotFound
 from ..context import AppContext
+from ..schemas.files import FileStatus
 from ..schemas.projects import LocalProject, SyncSummary
 from ..schemas.rest import (
     FileEntry,
@@ -46,24 +48,12 @@ from .sync.plan import Conflict, Direction, Operation
 from .sync.run import load_project, make_plan
 from .sync.snapshot import take_snapshot
 from .sync.states import BaseFile, LocalSnapshot, RemoteListing
-from .sync.status import FileStatus, project_statuses
+from .sync.status import project_statuses
 
 log = logging.getLogger(__name__)
 
 #: The statuses counted in a project's summary (the column may hold other markers).
-COUNTED: frozenset[str] = frozenset(
-    {
-        "synced",
-        "modified_local",
-        "modified_remote",
-        "new_local",
-        "new_remote",
-        "deleted_local",
-        "deleted_remote",
-        "conflict",
-        "ignored",
-    }
-)
+COUNTED: frozenset[str] = frozenset(get_args(FileStatus))
 GONE = "absent"  # a base row whose file no longer exists on either side
 _RUN_HISTORY = 50
 

@@ -39,6 +39,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Literal
 
+from ...schemas.files import FileStatus
 from .ignore import IgnoreRules, is_ignored
 from .states import BaseFile, CloudFile, LocalFile, LocalSnapshot, RemoteListing
 
@@ -52,17 +53,6 @@ __all__ = [
     "project_statuses",
 ]
 
-FileStatus = Literal[
-    "synced",
-    "modified_local",
-    "modified_remote",
-    "new_local",
-    "new_remote",
-    "deleted_local",
-    "deleted_remote",
-    "conflict",
-    "ignored",
-]
 
 SyncCase = Literal[
     "unchanged",
