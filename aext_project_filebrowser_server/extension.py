@@ -61,7 +61,9 @@ class ProjectFileBrowserApp(ExtensionApp):
         config=True,
         help="""API key or access token for the cloud. Default: the ANACONDA_AUTH_API_KEY
         environment variable; empty means not logged in (local features keep working).
-        Never logged or shown by the health endpoint.""",
+        Never logged or shown by the health endpoint. Prefer the environment variable:
+        Jupyter's own `--debug` output prints every value of its config files (traitlets'
+        "Config changed" message), so a key set here shows there.""",
     )
 
     api_version = Unicode(

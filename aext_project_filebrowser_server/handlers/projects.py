@@ -7,6 +7,7 @@ The routes and their bodies are documented by `GET openapi.json` (see `openapi.p
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Awaitable
 from typing import TypeVar
 
@@ -34,6 +35,7 @@ API = r"/aext_project_filebrowser_server"
 PROJECT = API + r"/projects/(?P<project_id>[^/]+)"
 MAX_BODY_BYTES = 1024 * 1024
 MAX_QUERY_CHARS = 200
+MAX_SEGMENT_BYTES = 255  # what the cloud (and common file systems) accept per path segment
 _TRUE, _FALSE = ("true", "1", "yes"), ("false", "0", "no", "")
 _SCOPES: dict[str, DeleteScope] = {"local": "local", "cloud": "cloud", "both": "both"}
 _DIRECTIONS: dict[str, Direction] = {"push": "push", "pull": "pull", "sync": "sync"}
@@ -73,6 +75,19 @@ class ProjectsRESTHandler(ProjectsAPIHandler):
             return projects.check_project_id(raw)
         except ServiceError as exc:
             raise ApiError(exc.status, exc.code, exc.message) from None
+
+    def file_path(self, raw: str) -> str:
+        """Refuse, as 400 `invalid_path`, file names the cloud refuses too (control
+        characters, lone surrogates, over-long segments). Found by the schemathesis suite:
+        the cloud's own 400 came back through the services as `502 cloud_unavailable`,
+        blaming an outage for bad input. The services check the rest (`..`, `/`...)."""
+        if any(unicodedata.category(ch) in ("Cc", "Cs") for ch in raw):
+            why = "control characters and invalid UTF-8 are not allowed"
+            raise ApiError(400, "invalid_path", f"invalid file path {raw[:200]!r}: {why}")
+        if any(len(part.encode("utf-8", "replace")) > MAX_SEGMENT_BYTES for part in raw.split("/")):
+            why = f"a segment is longer than {MAX_SEGMENT_BYTES} bytes"
+            raise ApiError(400, "invalid_path", f"invalid file path {raw[:200]!r}: {why}")
+        return raw
 
     def body(self, model: type[M]) -> M:
         raw = self.request.body or b""
@@ -209,6 +224,7 @@ class FileVersionsHandler(ProjectsRESTHandler):
     @authorized
     async def get(self, project_id: str, path: str) -> None:
         pid = self.project_id(project_id)
+        path = self.file_path(path)
         self.send(await self.run(file_versions.file_versions(self.context, pid, path)))
 
 
@@ -219,6 +235,7 @@ class RestoreHandler(ProjectsRESTHandler):
     @authorized
     async def post(self, project_id: str, path: str) -> None:
         pid = self.project_id(project_id)
+        path = self.file_path(path)
         body = self.body(RestoreBody)
         restored = await self.run(file_versions.restore_file(self.context, pid, path, body.version))
         self.send(restored)

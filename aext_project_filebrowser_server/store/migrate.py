@@ -97,7 +97,13 @@ def set_aside_if_corrupt(db_file: Path) -> Path | None:
     if not db_file.exists():
         return None
     try:
-        connection = sqlite3.connect(db_file)
+        # Read-only and immutable: a plain connection deletes the `-wal` file when it closes
+        # (SQLite tidies up after its last connection), so the probe itself destroyed the
+        # newest transactions of the very file it was about to set aside (found by the
+        # start-up resilience suite). Immutable also needs no `-shm`, so a healthy database
+        # with a live WAL is never mistaken for a corrupt one.
+        probe = f"{db_file.resolve().as_uri()}?mode=ro&immutable=1"
+        connection = sqlite3.connect(probe, uri=True)
         try:
             connection.execute("PRAGMA schema_version").fetchone()
             ok = connection.execute("PRAGMA quick_check").fetchone()

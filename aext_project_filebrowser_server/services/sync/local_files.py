@@ -19,11 +19,43 @@ class LocalChanged(Exception):
     """The local file is no longer what the plan saw; the operation was not performed."""
 
 
+# Names this process's temp files, so `clear_stale_temp` can tell them from the partial
+# downloads a killed server left behind (no clock involved: mtimes on network mounts lie).
+_PROCESS_TAG = uuid.uuid4().hex[:12]
+
+
 def temp_path(root: Path) -> Path:
     """A fresh temp file path inside the project (same file system, so rename is atomic)."""
     folder = root / EXTENSION_FOLDER / "tmp"
     folder.mkdir(parents=True, exist_ok=True)
-    return folder / f"{uuid.uuid4().hex}.part"
+    return folder / f"{_PROCESS_TAG}-{uuid.uuid4().hex}.part"
+
+
+def clear_stale_temp(root: Path) -> int:
+    """Delete the temp files of other (killed) server processes; returns how many.
+
+    A server killed mid-download leaves its `.part` file in the project's temp folder, and
+    nothing else would ever remove it (found by the crash-matrix tests: a crash during a
+    large download kept its size in the hidden folder for good). Files of this process are
+    kept: a transfer of this server may be writing them right now. These are never user
+    files: only the executor writes there.
+    """
+    folder = root / EXTENSION_FOLDER / "tmp"
+    removed = 0
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:  # no temp folder yet, or unreadable: nothing to clear
+        return 0
+    for entry in entries:
+        if not entry.name.endswith(".part") or entry.name.startswith(f"{_PROCESS_TAG}-"):
+            continue
+        try:
+            if entry.is_file(follow_symlinks=False):
+                os.unlink(entry.path)
+                removed += 1
+        except OSError:
+            continue
+    return removed
 
 
 def trash_folder(root: Path, now: datetime | None = None) -> Path:

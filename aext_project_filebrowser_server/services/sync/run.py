@@ -29,7 +29,7 @@ from ...store.errors import NotFound
 from ..errors import ServiceError, not_found
 from ..running import RunningSync, SyncInProgress
 from .execute import ExecutionReport, Outcome, Progress, SyncTarget, execute_plan
-from .local_files import write_marker
+from .local_files import clear_stale_temp, write_marker
 from .observe import observe_project
 from .plan import Direction, Plan, plan_sync
 from .snapshot import marker_path
@@ -271,6 +271,8 @@ async def _run(
     run_id = await write(ctx.db, runs.start_run, project.id, running.direction, trigger)
     result, summary, failure = "failed", {}, None
     try:
+        # Partial downloads of a server killed mid-run; this run owns the project now.
+        await asyncio.to_thread(clear_stale_temp, Path(project.local_path or "."))
         who = await who_am_i(ctx)
         plan = await make_plan(
             ctx,

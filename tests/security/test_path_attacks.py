@@ -1,0 +1,293 @@
+"""Suite 6: path attacks on every route that takes a path, and through the project folder
+itself: `..`, absolute paths, symlinks that lead out, the sibling folder whose name starts
+with the project's (`/x/proj` vs `/x/proj-evil`), NUL, over-long names, Windows separators,
+the extension's own folder, symlink loops, case and Unicode-normalisation clashes.
+
+Each attack is refused (4xx, or a sync that ends without `internal_error`) or safely mapped,
+and afterwards every file outside the project folder is byte-for-byte what it was.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import unicodedata
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+import pytest
+from tornado.httpclient import AsyncHTTPClient, HTTPResponse
+
+from aext_project_filebrowser_server.services.sync.snapshot import marker_path
+
+from .helpers import EXT, Project, local_files, remote_files, run_over_ws, write_tree
+
+MakeProject = Callable[[], Awaitable[Project]]
+
+ATTACKS = [
+    "../outside.txt",
+    "../../outside.txt",
+    "../proj-evil/secret.txt",
+    "../proj-evil",
+    "/etc/passwd",
+    "//etc/passwd",
+    "link-out/secret.txt",
+    "link-out/new.txt",
+    "link-file",
+    "link-loop",
+    "link-loop/x.txt",
+    "data.csv/../../outside.txt",
+    "a/../../outside.txt",
+    "..",
+    ".",
+    "nul\x00byte.txt",
+    "n" * 300,
+    "d/" * 600 + "x",
+    "..\\outside.txt",
+    "a\\..\\..\\outside.txt",
+    "C:\\Windows\\win.ini",
+    ".aext-project/project.json",
+    ".aext-project/../../outside.txt",
+    "%2e%2e/outside.txt",
+    "\u2024\u2024/outside.txt",
+]
+
+
+def attacked_project_layout(root: Path, *, loop: bool = False) -> Path:
+    """Escape hatches around and inside a project folder; returns the arena around it.
+    `loop`: also a symlink loop (which the snapshot cannot walk yet, see the xfail below)."""
+    arena = root.parent
+    evil = arena / "proj-evil"
+    evil.mkdir(exist_ok=True)
+    (evil / "secret.txt").write_bytes(b"sibling secret")
+    (arena / "outside.txt").write_bytes(b"outside secret")
+    os.symlink(evil, root / "link-out")
+    os.symlink(arena / "outside.txt", root / "link-file")
+    if loop:
+        os.symlink("link-loop", root / "link-loop")
+    return arena
+
+
+def everything_outside(arena: Path, root: Path) -> dict[str, bytes | str]:
+    seen: dict[str, bytes | str] = {}
+    for path in sorted(arena.rglob("*")):
+        if path == root or root in path.parents:
+            continue
+        rel = path.relative_to(arena).as_posix()
+        if path.is_symlink():
+            seen[rel] = f"-> {os.readlink(path)}"
+        elif path.is_file():
+            seen[rel] = path.read_bytes()
+        else:
+            seen[rel] = "dir"
+    return seen
+
+
+async def call(
+    port: int, base_url: str, auth: dict[str, str], method: str, url_path: str, body: Any = None
+) -> HTTPResponse:
+    """A request with a hand-built (already percent-encoded) path, never normalised."""
+    url = f"http://127.0.0.1:{port}{base_url}{EXT}/{url_path}"
+    return await AsyncHTTPClient().fetch(
+        url,
+        method=method,
+        headers=auth,
+        body=None if body is None else json.dumps(body),
+        raise_error=False,
+        allow_nonstandard_methods=True,
+    )
+
+
+def assert_refused(response: HTTPResponse, attack: str) -> None:
+    assert 400 <= response.code < 500, (attack, response.code, response.body[:300])
+    body = json.loads(response.body)
+    assert set(body) == {"message", "code"}, (attack, body)
+
+
+async def attacked(
+    make_project: MakeProject, jp_ws_fetch: Any, cloud_http: httpx.Client, *, loop: bool
+) -> tuple[Project, str]:
+    """A synced project (data.csv in the cloud with a version) with the escape hatches."""
+    project = await make_project()
+    write_tree(project.root, {"data.csv": b"a,b\n1,2\n"})
+    assert (await run_over_ws(jp_ws_fetch, project.id, "push"))[-1]["type"] == "completed"
+    versions = cloud_http.get(f"/api/projects/{project.id}/files/data.csv/versions").json()
+    attacked_project_layout(project.root, loop=loop)
+    return project, versions["items"][0]["file_version_id"]
+
+
+@pytest.mark.parametrize("encode_slashes", [False, True], ids=["slashes", "encoded-slashes"])
+async def test_file_routes_refuse_path_attacks(
+    encode_slashes: bool,
+    make_project: MakeProject,
+    jp_ws_fetch: Any,
+    cloud_http: httpx.Client,
+    jp_http_port: int,
+    jp_base_url: str,
+    jp_auth_header: dict[str, str],
+) -> None:
+    project, version = await attacked(make_project, jp_ws_fetch, cloud_http, loop=True)
+    arena = project.root.parent
+    before = everything_outside(arena, project.root)
+    marker = marker_path(project.root).read_bytes()
+    for attack in ATTACKS:
+        encoded = quote(attack, safe="" if encode_slashes else "/")
+        prefix = f"projects/{project.id}/files/{encoded}"
+        args = (jp_http_port, jp_base_url, jp_auth_header)
+        restored = await call(*args, "POST", f"{prefix}/restore", {"version": version})
+        assert_refused(restored, attack)
+        listed = await call(*args, "GET", f"{prefix}/versions")
+        assert_refused(listed, attack)
+    assert everything_outside(arena, project.root) == before
+    assert marker_path(project.root).read_bytes() == marker
+    assert local_files(project.root)["data.csv"] == b"a,b\n1,2\n"
+
+
+@pytest.mark.parametrize("keep", ["local", "remote", "both"])
+async def test_conflict_resolution_refuses_path_attacks(
+    keep: str,
+    make_project: MakeProject,
+    jp_ws_fetch: Any,
+    cloud_http: httpx.Client,
+    jp_http_port: int,
+    jp_base_url: str,
+    jp_auth_header: dict[str, str],
+) -> None:
+    project, _ = await attacked(make_project, jp_ws_fetch, cloud_http, loop=True)
+    arena = project.root.parent
+    # A conflict copy's name on a link that leads out: resolving must not follow it.
+    copy = "outside (conflict, alice on lab, 2026-01-01 00-00).txt"
+    os.symlink(arena / "outside.txt", project.root / copy)
+    before = everything_outside(arena, project.root)
+    for attack in [*ATTACKS, copy, f"link-out/{copy}", "", " ", "\t"]:
+        reply = await call(
+            jp_http_port,
+            jp_base_url,
+            jp_auth_header,
+            "POST",
+            f"projects/{project.id}/conflicts/resolve",
+            {"path": attack, "keep": keep},
+        )
+        assert_refused(reply, attack)
+    assert everything_outside(arena, project.root) == before
+    assert (project.root / copy).is_symlink()
+
+
+async def test_sync_paths_cannot_reach_outside(
+    make_project: MakeProject, jp_ws_fetch: Any, cloud_http: httpx.Client
+) -> None:
+    project, _ = await attacked(make_project, jp_ws_fetch, cloud_http, loop=False)
+    arena = project.root.parent
+    before = everything_outside(arena, project.root)
+    attacks = [a for a in ATTACKS if "\x00" not in a and 0 < len(a) <= 1024]
+    for kind in ("push", "pull", "sync"):
+        messages = await run_over_ws(jp_ws_fetch, project.id, kind, paths=attacks)
+        assert messages[-1]["type"] in ("completed", "failed"), messages[-1]
+        assert messages[-1].get("code") != "internal_error", messages[-1]
+    assert everything_outside(arena, project.root) == before
+    assert remote_files(cloud_http, project.id) == {"data.csv": b"a,b\n1,2\n"}
+
+
+async def test_symlinks_out_of_the_project_are_never_uploaded(
+    make_project: MakeProject, jp_ws_fetch: Any, cloud_http: httpx.Client
+) -> None:
+    """Reading through a link is an escape too: nothing behind it reaches the cloud."""
+    project = await make_project()
+    attacked_project_layout(project.root)
+    os.symlink(project.root / "inside.txt", project.root / "link-inside")
+    write_tree(project.root, {"inside.txt": b"mine"})
+
+    messages = await run_over_ws(jp_ws_fetch, project.id, "push")
+
+    assert messages[-1]["type"] == "completed", messages[-1]
+    uploaded = remote_files(cloud_http, project.id)
+    assert b"sibling secret" not in uploaded.values()
+    assert b"outside secret" not in uploaded.values()
+    assert set(uploaded) <= {"inside.txt", "link-inside"}
+    assert uploaded["inside.txt"] == b"mine"
+
+
+async def test_a_folder_swapped_for_a_link_out_is_not_written_through(
+    make_project: MakeProject, jp_ws_fetch: Any, cloud_http: httpx.Client
+) -> None:
+    """`data/` synced, then replaced by a link to the sibling; the cloud then changes a file
+    under it. The pull must not write into the sibling."""
+    project = await make_project()
+    write_tree(project.root, {"data/x.csv": b"v1", "keep.txt": b"k"})
+    assert (await run_over_ws(jp_ws_fetch, project.id, "push"))[-1]["type"] == "completed"
+    arena = attacked_project_layout(project.root)
+    shutil.rmtree(project.root / "data")
+    os.symlink(arena / "proj-evil", project.root / "data")
+    answer = cloud_http.put(
+        f"/api/projects/{project.id}/files/data/x.csv", files={"files": ("x.csv", b"v2")}
+    )
+    assert answer.status_code in (200, 201), answer.text
+    before = everything_outside(arena, project.root)
+
+    for kind in ("pull", "sync"):
+        messages = await run_over_ws(jp_ws_fetch, project.id, kind)
+        assert messages[-1].get("code") != "internal_error", messages[-1]
+
+    assert everything_outside(arena, project.root) == before
+    assert not (arena / "proj-evil" / "x.csv").exists()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG (services/sync/snapshot.py `_walk`): a symlink loop in the project folder "
+    "raises RuntimeError out of the snapshot (it catches OSError only): the file list answers "
+    "500 and every sync of the project fails with internal_error",
+)
+async def test_a_symlink_loop_in_the_folder_does_not_break_the_project(
+    make_project: MakeProject,
+    jp_ws_fetch: Any,
+    jp_http_port: int,
+    jp_base_url: str,
+    jp_auth_header: dict[str, str],
+) -> None:
+    project = await make_project()
+    write_tree(project.root, {"a.txt": b"a"})
+    os.symlink("loop-b", project.root / "loop-a")
+    os.symlink("loop-a", project.root / "loop-b")
+
+    files = await call(
+        jp_http_port, jp_base_url, jp_auth_header, "GET", f"projects/{project.id}/files"
+    )
+    assert files.code == 200, files.body[:300]
+    messages = await run_over_ws(jp_ws_fetch, project.id, "push")
+    assert messages[-1]["type"] == "completed", messages[-1]
+
+
+async def test_case_and_normalisation_clashes_lose_nothing(
+    make_project: MakeProject, jp_ws_fetch: Any, cloud_http: httpx.Client
+) -> None:
+    """The cloud folds NFD names to NFC; a folder holding both forms (and case variants)
+    must not lose either content: each stays local, or is a cloud revision."""
+    project = await make_project()
+    nfc = unicodedata.normalize("NFC", "caf\u00e9.txt")
+    nfd = unicodedata.normalize("NFD", nfc)
+    tree = {nfc: b"typed on linux", nfd: b"typed on a mac", "Data.csv": b"D", "data.csv": b"d"}
+    write_tree(project.root, tree)
+
+    for kind in ("push", "sync", "sync"):
+        messages = await run_over_ws(jp_ws_fetch, project.id, kind)
+        assert messages[-1].get("code") != "internal_error", messages[-1]
+
+    local = local_files(project.root)
+    cloud_versions: set[bytes] = set()
+    for path in remote_files(cloud_http, project.id):
+        listed = cloud_http.get(f"/api/projects/{project.id}/files/{path}/versions").json()
+        for item in listed["items"]:
+            version = item["file_version_id"]
+            cloud_versions.add(
+                cloud_http.get(
+                    f"/api/projects/{project.id}/files/{path}", params={"version": version}
+                ).content
+            )
+    everywhere = set(local.values()) | cloud_versions
+    for name, content in tree.items():
+        assert content in everywhere, (name, content, sorted(local))
