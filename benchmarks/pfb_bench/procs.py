@@ -75,11 +75,29 @@ class Proc:
             self._log.close()
 
 
-def _wait_http(url: str, proc: subprocess.Popen[bytes], headers: dict[str, str], what: str) -> None:
-    deadline = time.monotonic() + 60
+START_TIMEOUT_S = 180  # a Jupyter server starts in ~5 s idle, but far slower on a busy machine
+
+
+def _log_tail(log: Path | None) -> str:
+    if log is None or not log.exists():
+        return ""
+    lines = log.read_text(errors="replace").splitlines()[-15:]
+    return "\n--- last lines of " + str(log) + ":\n" + "\n".join(lines)
+
+
+def _wait_http(
+    url: str,
+    proc: subprocess.Popen[bytes],
+    headers: dict[str, str],
+    what: str,
+    log: Path | None = None,
+) -> None:
+    deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"{what} exited with {proc.returncode} before it was ready")
+            raise RuntimeError(
+                f"{what} exited with {proc.returncode} before it was ready{_log_tail(log)}"
+            )
         try:
             if httpx.get(url, headers=headers, timeout=2).status_code < 500:
                 return
@@ -88,7 +106,7 @@ def _wait_http(url: str, proc: subprocess.Popen[bytes], headers: dict[str, str],
         time.sleep(0.1)
     proc.kill()
     proc.wait()
-    raise RuntimeError(f"{what} did not answer {url} within 60 s")
+    raise RuntimeError(f"{what} did not answer {url} in {START_TIMEOUT_S} s{_log_tail(log)}")
 
 
 def start_replica(data_dir: Path, log_dir: Path) -> Proc:
@@ -116,7 +134,7 @@ def start_replica(data_dir: Path, log_dir: Path) -> Proc:
     if not url.startswith("http"):
         popen.kill()
         raise RuntimeError(f"the replica did not print its URL (see {log_path})")
-    _wait_http(f"{url}/api/projects/healthz", popen, {}, "the replica")
+    _wait_http(f"{url}/api/projects/healthz", popen, {}, "the replica", log_path)
     return Proc("replica", popen, url, log_path, log)
 
 
@@ -178,6 +196,7 @@ def start_jupyter(
         popen,
         {"Authorization": f"token {token}"},
         f"jupyter server {name}",
+        log_path,
     )
     return Proc(name, popen, url, log_path, log)
 
@@ -195,7 +214,7 @@ def start_webdav(root: Path, log_dir: Path) -> Proc:
         stderr=log,
     )
     url = f"http://127.0.0.1:{port}"
-    _wait_http(url + "/", popen, {}, "rclone serve webdav")
+    _wait_http(url + "/", popen, {}, "rclone serve webdav", log_path)
     return Proc("webdav", popen, url, log_path, log)
 
 

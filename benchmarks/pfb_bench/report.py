@@ -133,7 +133,7 @@ def markdown_table(rows: list[Row]) -> str:
         "|---|---|---|---|---|---|",
     ]
     for row in rows:
-        refs = row.refs or [None]
+        refs: list[Series | None] = [*row.refs] or [None]
         for i, ref in enumerate(refs):
             first = i == 0
             lines.append(

@@ -118,7 +118,9 @@ async def _fanout(
     env: Env, server: Proc, targets: list[projects.BenchProject], clients: int, trials: int
 ) -> tuple[list[float], list[float], list[float]]:
     connections = await _subscribe(env, server, clients)
-    last, patch, every = [], [], []
+    last: list[float] = []
+    patch: list[float] = []
+    every: list[float] = []
     versions: dict[str, int] = {}
     headers = {"Authorization": f"token {env.token}"}
     try:
