@@ -82,8 +82,9 @@ def make_project(
         answer = cloud_http.post("/api/projects", json={"title": name, "name": name})
         assert answer.status_code == 201, answer.text
         cloud = CloudProject.model_validate(answer.json())
-        root = tmp_path / "folders" / "x" / "proj"
-        root = root.with_name(f"proj-{name}")
+        # Each project alone in its folder, named `proj`, so tests can put a sibling whose
+        # name starts with it (`proj-evil`) right next to it.
+        root = tmp_path / "folders" / name / "proj"
         root.mkdir(parents=True)
         write_marker(marker_path(root), cloud.id)
         await insert_project(jp_serverapp, cloud, root)

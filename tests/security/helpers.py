@@ -1,4 +1,4 @@
-"""Both sides of a project, listed byte for byte, and a sync driven over the WebSocket."""
+"""Both sides of a project listed byte for byte, and a sync driven over the WebSocket."""
 
 from __future__ import annotations
 
@@ -38,11 +38,6 @@ def local_files(root: Path) -> dict[str, bytes]:
     }
 
 
-def trashed_files(root: Path) -> list[str]:
-    trash = root / ".aext-project" / "trash"
-    return sorted(p.relative_to(trash).as_posix() for p in trash.rglob("*") if p.is_file())
-
-
 def remote_files(client: httpx.Client, project_id: str) -> dict[str, bytes]:
     """The cloud side, read straight from the replica (not through the extension)."""
     answer = client.get(f"/api/projects/{project_id}/files", params={"limit": 1000})
@@ -55,24 +50,14 @@ def remote_files(client: httpx.Client, project_id: str) -> dict[str, bytes]:
     }
 
 
-def delete_remote(client: httpx.Client, project_id: str, path: str) -> None:
-    answer = client.delete(f"/api/projects/{project_id}/files/{path}")
-    assert answer.status_code in (200, 204), answer.text
-
-
-def sync_message(project_id: str, kind: str = "sync", **extra: Any) -> tuple[str, str]:
-    request_id = uuid.uuid4().hex
-    body = {"type": kind, "request_id": request_id, "project_id": project_id, **extra}
-    return request_id, json.dumps(body)
-
-
 async def run_over_ws(
     jp_ws_fetch: Any, project_id: str, kind: str = "sync", **extra: Any
 ) -> list[dict[str, Any]]:
     """Send one request over the WebSocket; the messages of that request until it ends."""
     ws = await jp_ws_fetch(EXT, "ws")
-    request_id, message = sync_message(project_id, kind, **extra)
-    ws.write_message(message)
+    request_id = uuid.uuid4().hex
+    body = {"type": kind, "request_id": request_id, "project_id": project_id, **extra}
+    ws.write_message(json.dumps(body))
     messages = []
     try:
         while True:

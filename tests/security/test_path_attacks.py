@@ -9,10 +9,12 @@ and afterwards every file outside the project folder is byte-for-byte what it wa
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import shutil
 import unicodedata
+import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -291,3 +293,67 @@ async def test_case_and_normalisation_clashes_lose_nothing(
     everywhere = set(local.values()) | cloud_versions
     for name, content in tree.items():
         assert content in everywhere, (name, content, sorted(local))
+
+
+EVIL_TITLES = [
+    "../../escaped",
+    "..",
+    ".",
+    "/etc",
+    "a/../../b",
+    "C:\\Windows",
+    "..\\..\\escaped",
+    "con",
+    "NUL.txt",
+    "tab\there\x00nul",
+    "\u202eevil\u202c",
+    "x" * 255,
+    "Existing",
+]
+
+
+async def test_project_titles_cannot_place_folders_outside_the_projects_root(
+    jp_fetch: Any,
+    projects_root: Path,
+    cloud_http: httpx.Client,
+    tmp_path: Path,
+) -> None:
+    """Folder names come from titles (ours on create, the cloud's on download)."""
+    projects_root.mkdir(parents=True, exist_ok=True)
+    (tmp_path / "outside").mkdir()
+    os.symlink(tmp_path / "outside", projects_root / "Existing")  # a name already taken
+    around = sorted(p.name for p in projects_root.parent.iterdir())
+    folders = []
+    for title in EVIL_TITLES:
+        created = await jp_fetch(
+            EXT, "projects", method="POST", body=json.dumps({"title": title}), raise_error=False
+        )
+        if created.code == 400:  # a title the API refuses (control characters...)
+            continue
+        assert created.code == 201, (title, created.body)
+        folders.append(Path(json.loads(created.body)["local_path"]))
+    # The cloud names a project as it likes; downloading it makes the folder from that.
+    for title in ("../../from-the-cloud", "..", "a/b\\c"):
+        name = f"evil-{uuid.uuid4().hex[:8]}"
+        answer = cloud_http.post("/api/projects", json={"title": title, "name": name})
+        assert answer.status_code == 201, answer.text
+        project_id = answer.json()["id"]
+        listed = await jp_fetch(EXT, "projects", params={"refresh": "true"})
+        assert listed.code == 200
+        started = await jp_fetch(
+            EXT, "projects", project_id, "download", method="POST", body="{}", raise_error=False
+        )
+        assert started.code == 202, started.body
+        for _ in range(200):
+            detail = json.loads((await jp_fetch(EXT, "projects", project_id)).body)
+            if detail["project"]["local_path"]:
+                break
+            await asyncio.sleep(0.05)
+        folders.append(Path(detail["project"]["local_path"]))
+    assert len(folders) >= 12
+    for folder in folders:
+        assert folder.parent == projects_root, folder
+        assert folder.is_dir() and not folder.is_symlink(), folder
+    assert len(set(folders)) == len(folders)
+    assert list((tmp_path / "outside").iterdir()) == []
+    assert sorted(p.name for p in projects_root.parent.iterdir()) == around
