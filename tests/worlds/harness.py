@@ -5,10 +5,10 @@ client, an event bus, a sync registry) without Jupyter; the cloud client goes th
 `WorldTransport`, which lets a world inject faults and edits at chosen requests. A second
 client (alice, straight to the replica) plays the other people writing to the cloud.
 
-`play_world` then: creates a cloud project and its folder, writes the base tree on both sides
-and syncs it until nothing is left to plan; makes the world's changes on both sides; runs sync
-passes (at most `MAX_PASSES`) until a plan is empty, with the first pass's faults and mid-sync
-edits; and checks the invariants:
+`play_world` then: creates a cloud project and its folder; writes the base tree and either
+syncs it until nothing is left to plan or records its base rows directly; makes the world's
+changes on both sides; runs sync passes (at most `MAX_PASSES`) until a plan is empty, with
+the first pass's faults and mid-sync edits; and checks the invariants:
 
 - every pass ends without an exception and without an unexplained failure (with no fault
   injected, the only failures allowed are "changed during the sync, re-planned later");
@@ -16,14 +16,17 @@ edits; and checks the invariants:
   next plan is empty, no journal entry is left pending, ignored files are untouched and were
   never uploaded;
 - nothing is lost: every content the folder held at the start of any pass or was written by
-  the world, and every cloud revision the world or a sync produced, is still at its path, in
-  a conflict copy of it, in the project's trash, or among the cloud revisions of one of those
-  paths. A notebook merged with the other side's edits is kept when every cell of it is
-  (its edited cells in the merge, the others in the revisions they came from).
+  the world is still at its path, in a conflict copy of it, in the project's trash, or among
+  the cloud revisions of one of those paths; every cloud revision the world wrote or saw
+  listed is still among its path's versions (checked in one world in VERIFY_REVISIONS_EVERY).
+  A notebook merged with the other side's edits is kept when every cell of it is (its edited
+  cells in the merge, the others in the revisions they came from). What the world itself
+  overwrites or deletes in the folder is the user's to lose and leaves the ledger.
 
 A failure raises `WorldFailure` whose message starts with the seed; the same seed replays the
 same world (with one operation at a time wherever faults or mid-sync edits are involved, the
-same requests in the same order too).
+same requests in the same order too). Only time can differ: conflict copy names carry the
+minute, and a file written less than 2 s before it was hashed is hashed again next time.
 """
 
 from __future__ import annotations

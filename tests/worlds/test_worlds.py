@@ -35,7 +35,7 @@ from .workers import play_in_workers
 WORLDS_DEFAULT = 1000
 WORKERS = max(1, min(4, os.cpu_count() or 1))  # processes
 PARALLEL = 4  # worlds at a time in each process
-LONG_CHUNK = 5000
+LONG_CHUNK = 2000
 
 Replicas = tuple[ReplicaProcess, ReplicaProcess]  # shared, for replica faults
 
