@@ -29,6 +29,7 @@ import nbformat
 import nbformat.v4
 
 from aext_project_filebrowser_server.services.sync.ignore import EXTENSION_FOLDER
+from aext_project_filebrowser_server.services.sync.names import is_conflict_copy
 
 ALICE_KEY = "demo-alice-key"
 
@@ -197,15 +198,15 @@ def _is_copy_of(path: str, origin: str) -> bool:
     """`path` is `origin` itself or a conflict copy of it (possibly a copy of a copy)."""
     if path == origin:
         return True
-    folder, name = PurePosixPath(path).parent, PurePosixPath(path).name
-    o_folder, o_name = PurePosixPath(origin).parent, PurePosixPath(origin).name
-    suffix = PurePosixPath(o_name).suffix
-    stem = o_name[: -len(suffix)] if suffix else o_name
-    return (
-        folder == o_folder
-        and name.startswith(f"{stem} (conflict, ")
-        and (not suffix or name.endswith(suffix))
-    )
+    here, there = PurePosixPath(path), PurePosixPath(origin)
+    if here.parent != there.parent or not is_conflict_copy(path):
+        return False
+    suffix = there.suffix
+    stem = there.name[: -len(suffix)] if suffix else there.name
+    # A copy of a copy gains one more label, and a name too long for the file system keeps
+    # its newest label and loses the end of its stem: compare what precedes the labels.
+    first = stem.split(" (conflict, ", 1)[0]
+    return here.name.startswith(f"{first} (conflict, ") and here.name.endswith(suffix)
 
 
 def _trash_origin(entry: str) -> str:

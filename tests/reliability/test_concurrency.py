@@ -9,8 +9,9 @@
    folder, either trash, or a cloud revision).
 2. Many writers to one project row through the store: optimistic locking refuses every
    stale write (`StaleVersion`) and never loses an update.
-3. SQLite with concurrent readers (threads and the async read pool) and writers: no
-   "database is locked" ever surfaces.
+3. SQLite with concurrent readers (threads, own engines and a shared one), this server's
+   writer and a second server process writing to the same store file: no "database is
+   locked" ever surfaces.
 
 `-m slow` runs 50 rounds and heavier store contention.
 """
@@ -18,7 +19,10 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import random
+import subprocess
+import sys
 import threading
 from collections import Counter
 from collections.abc import Iterator
@@ -357,8 +361,50 @@ async def test_async_writers_through_one_server_store(store: tuple[Path, str]) -
     assert final.version == 1 + outcomes["written"] and int(final.title) == outcomes["written"]
 
 
+# A second Jupyter server on the same store file (both default to the Jupyter data dir),
+# as a separate process: it writes while this process reads and writes.
+OTHER_SERVER = """
+import json, sys
+from aext_project_filebrowser_server.store import files as file_store
+from aext_project_filebrowser_server.store.engine import close_database, open_database, write_sync
+from aext_project_filebrowser_server.store.files import FileRecord
+
+path, pid, writes = sys.argv[1], sys.argv[2], int(sys.argv[3])
+db = open_database(f"sqlite:///{path}")
+errors = []
+for i in range(writes):
+    rows = [FileRecord(path=f"other/f{(i * 7 + j) % 400:03}.txt", local_size=i) for j in range(20)]
+    try:
+        write_sync(db, file_store.save_files, pid, rows)
+    except Exception as exc:
+        errors.append(f"{type(exc).__name__}: {exc}")
+close_database(db)
+print(json.dumps(errors))
+"""
+
+
+def write_rows(path: Path, pid: str, writes: int, errors: list[str]) -> None:
+    """This server's writer: batches of base rows, some deletes, one transaction each."""
+    db = open_database(f"sqlite:///{path}")
+    try:
+        for i in range(writes):
+            rows = [
+                FileRecord(path=f"here/f{(i * 7 + j) % 400:03}.txt", local_size=i)
+                for j in range(20)
+            ]
+            try:
+                write_sync(db, file_store.save_files, pid, rows)
+                if i % 10 == 0:
+                    write_sync(db, file_store.delete_files, pid, [rows[0].path])
+            except Exception as exc:
+                errors.append(f"writer: {type(exc).__name__}: {exc}")
+    finally:
+        close_database(db)
+
+
 def readers_and_writers(path: Path, pid: str, readers: int, writes: int) -> dict[str, int]:
-    """Reader threads (own engines and a shared one) against writers; count errors."""
+    """Reader threads (own engines and a shared one), one writer thread, and a second
+    server's writer process, all on one store file; every error is collected."""
     stop = threading.Event()
     errors: list[str] = []
     reads = Counter[str]()
@@ -376,49 +422,39 @@ def readers_and_writers(path: Path, pid: str, readers: int, writes: int) -> dict
     def own_reader() -> None:
         db = open_database(f"sqlite:///{path}")
         try:
-            reader(db, "own engine")
+            reader(db, "reads (own engine)")
         finally:
             close_database(db)
 
-    def writer(offset: int) -> None:
-        db = open_database(f"sqlite:///{path}")
-        try:
-            for i in range(writes):
-                rows = [
-                    FileRecord(path=f"w{offset}/f{(i * 7 + j) % 400:03}.txt", local_size=i)
-                    for j in range(20)
-                ]
-                try:
-                    write_sync(db, file_store.save_files, pid, rows)
-                    if i % 10 == 0:
-                        write_sync(db, file_store.delete_files, pid, [rows[0].path])
-                except Exception as exc:
-                    errors.append(f"writer: {type(exc).__name__}: {exc}")
-        finally:
-            close_database(db)
-
+    other = subprocess.Popen(
+        [sys.executable, "-c", OTHER_SERVER, str(path), pid, str(writes)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     threads = [threading.Thread(target=own_reader) for _ in range(readers // 2)]
     threads += [
-        threading.Thread(target=reader, args=(shared, "shared engine"))
+        threading.Thread(target=reader, args=(shared, "reads (shared engine)"))
         for _ in range(readers - readers // 2)
     ]
-    writers = [threading.Thread(target=writer, args=(n,)) for n in range(2)]
-    for thread in threads + writers:
+    writer = threading.Thread(target=write_rows, args=(path, pid, writes, errors))
+    for thread in [*threads, writer]:
         thread.start()
-    for thread in writers:
-        thread.join()
+    writer.join()
+    out, _ = other.communicate(timeout=1200)
     stop.set()
     for thread in threads:
         thread.join()
     close_database(shared)
+    errors += [f"other server: {e}" for e in json.loads(out)]
+    assert other.returncode == 0
     assert not errors, errors[:5]
-    return {**reads, "writes": 2 * writes}
+    return {**reads, "writes (this server)": writes, "writes (other server)": writes}
 
 
 def test_sqlite_readers_and_writers_never_see_database_is_locked(
     store: tuple[Path, str],
 ) -> None:
-    figures = readers_and_writers(*store, readers=4, writes=40)
+    figures = readers_and_writers(*store, readers=4, writes=60)
     print(figures)
     assert all(figures.values())
 

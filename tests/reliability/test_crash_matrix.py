@@ -260,7 +260,7 @@ class Profile:
 
 
 # Default: the second file, so one operation has finished (maybe committed), others not.
-DEFAULT = Profile(nths=(2,), random_kills=1, replica_kills=1, scale=1, seed=20261122)
+DEFAULT = Profile(nths=(2,), random_kills=2, replica_kills=1, scale=1, seed=20261122)
 LONG = Profile(nths=(1, 2, 3, 5), random_kills=12, replica_kills=4, scale=3, seed=7)
 
 
