@@ -97,7 +97,9 @@ def _walk(root: Path, rules: IgnoreRules) -> Iterator[tuple[str, os.stat_result]
                     st = target.stat()
                 else:
                     st = entry.stat(follow_symlinks=False)
-            except OSError:
+            except (OSError, RuntimeError):
+                # RuntimeError: Python < 3.13's resolve() on a symlink loop (`a -> b -> a`).
+                # A link the walk cannot follow is skipped like any other unreadable entry.
                 continue
             if stat_module.S_ISREG(st.st_mode):
                 yield rel, st
