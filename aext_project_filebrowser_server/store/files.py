@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 from sqlalchemy import delete, select
 from sqlalchemy.dialects.sqlite import insert
@@ -29,34 +29,36 @@ class FileRecord:
 
 
 _FIELDS = tuple(FileRecord.__dataclass_fields__)
+_COLUMNS = tuple(getattr(ProjectFile, name) for name in _FIELDS)
+_TABLE = ProjectFile.metadata.tables[ProjectFile.__tablename__]
 
-
-def _record(row: ProjectFile) -> FileRecord:
-    return FileRecord(**{name: getattr(row, name) for name in _FIELDS})
+# One compiled upsert, executed with many parameter sets (executemany): per-row cost is the
+# binding only, where a multi-VALUES statement was compiled anew for every batch.
+_UPSERT = insert(_TABLE)
+_UPSERT = _UPSERT.on_conflict_do_update(
+    index_elements=["project_id", "path"],
+    set_={name: _UPSERT.excluded[name] for name in _FIELDS if name != "path"},
+)
 
 
 def list_files(session: Session, project_id: str) -> list[FileRecord]:
     """Every file row of a project, ordered by path."""
-    rows = session.scalars(
-        select(ProjectFile).where(ProjectFile.project_id == project_id).order_by(ProjectFile.path)
+    # Plain column tuples, not ORM entities: a sync loads every row of the project, and
+    # building entities (and converting `updated_at`, which FileRecord does not carry) was
+    # 30 % of a no-change sync of 10,000 files. The columns are in FileRecord's field order.
+    rows = session.execute(
+        select(*_COLUMNS).where(ProjectFile.project_id == project_id).order_by(ProjectFile.path)
     )
-    return [_record(row) for row in rows]
+    return [FileRecord(*row) for row in rows]
 
 
 def save_files(session: Session, project_id: str, records: Iterable[FileRecord]) -> int:
-    """Insert or replace rows by path in one statement per batch; returns the count."""
-    values = [{"project_id": project_id, **asdict(r)} for r in records]
-    if not values:
-        return 0
-    for start in range(0, len(values), 500):
-        batch = values[start : start + 500]
-        statement = insert(ProjectFile).values(batch)
-        update_columns = {name: statement.excluded[name] for name in _FIELDS if name != "path"}
-        session.execute(
-            statement.on_conflict_do_update(
-                index_elements=["project_id", "path"], set_=update_columns
-            )
-        )
+    """Insert or replace rows by path; returns the count."""
+    values = [
+        {"project_id": project_id, **{name: getattr(r, name) for name in _FIELDS}} for r in records
+    ]
+    if values:
+        session.execute(_UPSERT, values)
     return len(values)
 
 
