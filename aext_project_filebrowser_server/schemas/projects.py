@@ -47,7 +47,9 @@ class CloudProject(BaseModel):
     title: str
     created_at: datetime
     updated_at: datetime
-    metadata: CloudProjectMetadata = CloudProjectMetadata()
+    # A factory, not a shared default instance: pydantic deep-copies a model default on
+    # every construction, which is most of the cost of building a project.
+    metadata: CloudProjectMetadata = Field(default_factory=CloudProjectMetadata)
     owner: ProjectOwner
 
 
@@ -114,7 +116,7 @@ class LocalProject(BaseModel):
     cloud_updated_at: datetime | None = None
     cloud_state: CloudState = "present"
     version: int = 1
-    sync: SyncSummary = SyncSummary()
+    sync: SyncSummary = Field(default_factory=SyncSummary)  # see CloudProject.metadata
     last_sync: LastSync | None = None
     needs_attention: NeedsAttention | None = None
 
