@@ -116,6 +116,11 @@ __all__ = [
 DEFAULT_API_VERSION = "2023.11.28"
 DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=60.0, write=60.0, pool=30.0)
 PAGE_LIMIT = 1000
+# A project's file listing is read whole by every sync: one page of up to the cloud's
+# maximum (10,000 entries) instead of pages of 1,000 saves a round trip per 1,000 files.
+FILES_PAGE_LIMIT = 10_000
+# Answers larger than this are parsed in a worker thread, not on the event loop.
+_PARSE_INLINE_MAX = 256 * 1024
 _ERROR_BODY_MAX = 64 * 1024
 
 T = TypeVar("T")
@@ -643,6 +648,8 @@ async def _json_request(
         resp = await _send_once(
             client, method, url, params=params, json_body=json_body, not_found=not_found
         )
+        if len(resp.content) > _PARSE_INLINE_MAX:  # a big listing: tens of ms of CPU
+            return await asyncio.to_thread(_parse_model, client, resp, model)
         return _parse_model(client, resp, model)
 
     return await _retrying(client, replay, once)
@@ -869,7 +876,7 @@ async def set_permissions(
 
 
 async def list_files(
-    client: CloudClient, project_id: str, *, page_size: int = PAGE_LIMIT
+    client: CloudClient, project_id: str, *, page_size: int = FILES_PAGE_LIMIT
 ) -> list[CloudFile]:
     """The complete file listing of a project (every page). If any page fails this raises:
     a partial listing is never returned."""

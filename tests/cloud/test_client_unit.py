@@ -526,7 +526,7 @@ async def test_list_page_failure_never_returns_a_partial_listing() -> None:
     finally:
         await cc.aclose(client)
     assert len(rec.requests) == 1 + FAST.attempts
-    assert rec.requests[0].url.params["limit"] == "1000"
+    assert rec.requests[0].url.params["limit"] == "10000"
     # next_page_url is followed verbatim, without re-adding our parameters
     assert str(rec.requests[1].url) == f"{BASE}/api/projects/p1/files?cursor=abc"
 
