@@ -87,7 +87,7 @@ class FileListHandler(ReplicaHandler):
         )
         cursor = self.get_query_argument("cursor", None)
         after = decode_cursor(cursor, 1)[0] if cursor else None
-        page = await self.state.db.run_connection(
+        page = await self.state.db.run_sqlite(
             store.list_files,
             self.principal,
             project_id,
@@ -139,7 +139,7 @@ class FileHandler(ReplicaHandler):
         if not (length and length.isdigit() and int(length) <= PRECHECK_ABOVE_BYTES):
             # Worth a DB round trip to refuse before reading a large body; small bodies are
             # checked only at commit (which re-checks everything anyway), keeping PUT cheap.
-            await self.state.db.run_connection(
+            await self.state.db.run_sqlite(
                 store.check_write,
                 self.principal,
                 project_id,
@@ -176,7 +176,7 @@ class FileHandler(ReplicaHandler):
         await asyncio.get_running_loop().run_in_executor(
             self.state.blob_executor, _store_received, self.state.data_dir, received
         )
-        record, created = await self.state.db.run_connection(
+        record, created = await self.state.db.run_sqlite(
             store.add_revision,
             self.principal,
             project_id,
@@ -203,7 +203,7 @@ class FileHandler(ReplicaHandler):
     # -- delete ------------------------------------------------------------------------
     async def delete(self, project_id: str, raw_path: str) -> None:
         path = normalize_path(_strip_slash(raw_path))
-        await self.state.db.run_connection(
+        await self.state.db.run_sqlite(
             store.delete_file,
             self.principal,
             project_id,
@@ -224,7 +224,7 @@ class FileHandler(ReplicaHandler):
         if await self._maybe_versions(project_id, raw_path):
             return
         path = normalize_path(raw_path)
-        revision = await self.state.db.run_connection(
+        revision = await self.state.db.run_sqlite(
             store.find_revision,
             self.principal,
             project_id,
@@ -281,7 +281,7 @@ class FileHandler(ReplicaHandler):
             path = normalize_path(raw_path[: -len(VERSIONS_SUFFIX)])
         except InvalidPath:
             return False
-        versions = await self.state.db.run_connection(
+        versions = await self.state.db.run_sqlite(
             store.list_versions, self.principal, project_id, path
         )
         if versions is None:

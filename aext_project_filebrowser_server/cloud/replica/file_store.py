@@ -1,27 +1,23 @@
 """File revision queries: conditional writes, tombstones, listings and version history.
 
-Every function takes a Core `Connection` first and runs on the single DB thread
-(`Database.run_connection`, see `storage`), so
-the precondition check and the write it guards happen in one serialised transaction: two
-clients racing with the same `If-Match` cannot both win. The hot paths (PUT, GET, DELETE)
-use prebuilt Core statements: they run hundreds of times a second, and an ORM session plus
-statement building would cost several times SQLite's own work.
+Every function takes a plain `sqlite3` connection first and runs on the single DB thread
+(`Database.run_sqlite`, see `storage`), so the precondition check and the write it guards
+happen in one serialised transaction: two clients racing with the same `If-Match` cannot
+both win.
 """
 
 from __future__ import annotations
 
+import sqlite3
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, bindparam, func, insert, select, update
-
 from .accounts import Principal
 from .errors import NotFound, PreconditionFailed
-from .models import FileRevision
-from .project_store import require_project_role, touch_project, utcnow
+from .project_store import require_project_role, utcnow
 
 
 @dataclass(frozen=True)
@@ -69,44 +65,53 @@ class Conditions:
             )
 
 
-_COLUMNS = (
-    FileRevision.version_id,
-    FileRevision.path,
-    FileRevision.sha256,
-    FileRevision.size,
-    FileRevision.created_at,
-    FileRevision.author_id,
-    FileRevision.deleted,
-)
-_IS_HEAD = (
-    FileRevision.project_id == bindparam("b_project_id"),
-    FileRevision.path == bindparam("b_path"),
-    FileRevision.is_head.is_(True),
-)
-_HEAD = select(*_COLUMNS).where(*_IS_HEAD)
-_DROP_HEAD = update(FileRevision).where(*_IS_HEAD).values(is_head=False)
-_INSERT = insert(FileRevision)
-_VERSION = select(*_COLUMNS).where(
-    FileRevision.version_id == bindparam("b_version_id"),
-    FileRevision.project_id == bindparam("b_project_id"),
-    FileRevision.path == bindparam("b_path"),
-)
-_HISTORY = (
-    select(*_COLUMNS)
-    .where(
-        FileRevision.project_id == bindparam("b_project_id"),
-        FileRevision.path == bindparam("b_path"),
-    )
-    .order_by(FileRevision.id.desc())
-)
+# Plain SQL on the `sqlite3` connection: these run hundreds of times a second. Timestamps are
+# stored in SQLAlchemy's SQLite format (`sql_time`) so the ORM paths read them back alike.
+_COLUMNS = "version_id, path, sha256, size, created_at, author_id, deleted"
+_HEAD = f"""
+    SELECT {_COLUMNS} FROM file_revisions WHERE project_id = ? AND path = ? AND is_head = 1
+"""
+_DROP_HEAD = """
+    UPDATE file_revisions SET is_head = 0 WHERE project_id = ? AND path = ? AND is_head = 1
+"""
+_INSERT = """
+    INSERT INTO file_revisions
+        (project_id, path, version_id, sha256, size, created_at, author_id, deleted, is_head)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1)
+"""
+_TOUCH = "UPDATE projects SET updated_at = ? WHERE id = ?"
+_VERSION = f"""
+    SELECT {_COLUMNS} FROM file_revisions WHERE version_id = ? AND project_id = ? AND path = ?
+"""
+_HISTORY = f"""
+    SELECT {_COLUMNS} FROM file_revisions WHERE project_id = ? AND path = ? ORDER BY id DESC
+"""
+# substr, not LIKE: SQLite's LIKE ignores ASCII case.
+_CURRENT = "project_id = ? AND is_head = 1 AND deleted = 0 AND substr(path, 1, ?) = ?"
+_COUNT = f"SELECT count(*) FROM file_revisions WHERE {_CURRENT}"
+_PAGE = f"SELECT {_COLUMNS} FROM file_revisions WHERE {_CURRENT} AND path > ? ORDER BY path LIMIT ?"
+
+
+def sql_time(at: datetime) -> str:
+    """A naive UTC datetime as SQLAlchemy stores it in SQLite."""
+    return at.isoformat(" ", "microseconds")
 
 
 def _record(row: Sequence[Any]) -> RevisionRecord:
-    return RevisionRecord(*row)
+    version_id, path, sha256, size, created_at, author_id, deleted = row
+    return RevisionRecord(
+        version_id,
+        path,
+        sha256,
+        size,
+        datetime.fromisoformat(created_at),
+        author_id,
+        bool(deleted),
+    )
 
 
-def _current(conn: Connection, project_id: str, path: str) -> RevisionRecord | None:
-    row = conn.execute(_HEAD, {"b_project_id": project_id, "b_path": path}).first()
+def _current(conn: sqlite3.Connection, project_id: str, path: str) -> RevisionRecord | None:
+    row = conn.execute(_HEAD, (project_id, path)).fetchone()
     if row is None:
         return None
     head = _record(row)
@@ -114,7 +119,11 @@ def _current(conn: Connection, project_id: str, path: str) -> RevisionRecord | N
 
 
 def check_write(
-    conn: Connection, principal: Principal, project_id: str, path: str, conditions: Conditions
+    conn: sqlite3.Connection,
+    principal: Principal,
+    project_id: str,
+    path: str,
+    conditions: Conditions,
 ) -> None:
     """Fail early (before a large upload body is read) on role or preconditions."""
     require_project_role(conn, principal, project_id, "writer")
@@ -122,7 +131,7 @@ def check_write(
 
 
 def _append(
-    conn: Connection,
+    conn: sqlite3.Connection,
     principal: Principal,
     project_id: str,
     path: str,
@@ -132,30 +141,21 @@ def _append(
     deleted: bool,
 ) -> RevisionRecord:
 
-    conn.execute(_DROP_HEAD, {"b_project_id": project_id, "b_path": path})
+    conn.execute(_DROP_HEAD, (project_id, path))
     record = RevisionRecord(
         uuid.uuid4().hex, path, sha256, size, utcnow(), principal.user_id, deleted
     )
+    at = sql_time(record.created_at)
     conn.execute(
         _INSERT,
-        {
-            "project_id": project_id,
-            "path": path,
-            "version_id": record.version_id,
-            "sha256": sha256,
-            "size": size,
-            "created_at": record.created_at,
-            "author_id": record.author_id,
-            "deleted": deleted,
-            "is_head": True,
-        },
+        (project_id, path, record.version_id, sha256, size, at, record.author_id, deleted),
     )
-    touch_project(conn, project_id, record.created_at)
+    conn.execute(_TOUCH, (at, project_id))
     return record
 
 
 def add_revision(
-    conn: Connection,
+    conn: sqlite3.Connection,
     principal: Principal,
     project_id: str,
     path: str,
@@ -173,7 +173,11 @@ def add_revision(
 
 
 def delete_file(
-    conn: Connection, principal: Principal, project_id: str, path: str, conditions: Conditions
+    conn: sqlite3.Connection,
+    principal: Principal,
+    project_id: str,
+    path: str,
+    conditions: Conditions,
 ) -> RevisionRecord:
     """Record a tombstone for `path`; `NotFound` if it has no current version."""
     require_project_role(conn, principal, project_id, "writer")
@@ -185,7 +189,7 @@ def delete_file(
 
 
 def find_revision(
-    conn: Connection, principal: Principal, project_id: str, path: str, version: str | None
+    conn: sqlite3.Connection, principal: Principal, project_id: str, path: str, version: str | None
 ) -> RevisionRecord:
     """The current revision of `path`, or the given version of it (not a tombstone)."""
     require_project_role(conn, principal, project_id, "reader")
@@ -194,16 +198,15 @@ def find_revision(
         if current is None:
             raise NotFound("file not found")
         return current
-    row = conn.execute(
-        _VERSION, {"b_version_id": version, "b_project_id": project_id, "b_path": path}
-    ).first()
-    if row is None or row.deleted:
+    row = conn.execute(_VERSION, (version, project_id, path)).fetchone()
+    record = _record(row) if row is not None else None
+    if record is None or record.deleted:
         raise NotFound("no such version of this file")
-    return _record(row)
+    return record
 
 
 def list_files(
-    conn: Connection,
+    conn: sqlite3.Connection,
     principal: Principal,
     project_id: str,
     *,
@@ -213,28 +216,16 @@ def list_files(
 ) -> FilePage:
     """Current (non-deleted) files ordered by path (code point order, like Python's)."""
     require_project_role(conn, principal, project_id, "reader")
-    conditions: list[ColumnElement[bool]] = [
-        FileRevision.project_id == project_id,
-        FileRevision.is_head.is_(True),
-        FileRevision.deleted.is_(False),
-    ]
-    if prefix:
-        # substr, not LIKE: SQLite's LIKE ignores ASCII case.
-        conditions.append(func.substr(FileRevision.path, 1, len(prefix)) == prefix)
-
-    total = conn.execute(select(func.count()).where(*conditions)).scalar() or 0
-    if after is not None:
-        conditions.append(FileRevision.path > after)
-    rows = conn.execute(
-        select(*_COLUMNS).where(*conditions).order_by(FileRevision.path).limit(limit + 1)
-    ).all()
+    current = (project_id, len(prefix), prefix)
+    total = conn.execute(_COUNT, current).fetchone()[0]
+    rows = conn.execute(_PAGE, (*current, after or "", limit + 1)).fetchall()
     return FilePage([_record(r) for r in rows[:limit]], total, len(rows) > limit)
 
 
 def list_versions(
-    conn: Connection, principal: Principal, project_id: str, path: str
+    conn: sqlite3.Connection, principal: Principal, project_id: str, path: str
 ) -> list[RevisionRecord] | None:
     """Every revision of `path`, newest first; None if the path never existed."""
     require_project_role(conn, principal, project_id, "reader")
-    rows = conn.execute(_HISTORY, {"b_project_id": project_id, "b_path": path}).all()
+    rows = conn.execute(_HISTORY, (project_id, path)).fetchall()
     return [_record(r) for r in rows] or None

@@ -1,30 +1,21 @@
 """Project and permission queries, run on the DB thread (see `storage`).
 
-CRUD functions take an ORM `Session` (`Database.run`); the access check and `touch_project`,
-which every file request runs, take a Core `Connection` and use prebuilt statements.
-All return frozen values and raise `ReplicaError`s.
+CRUD functions take an ORM `Session` (`Database.run`); the access check, which every file
+request runs, takes the plain `sqlite3` connection (`Database.run_sqlite`; the ORM paths pass
+their session's own driver connection, see `load_project`). All return frozen values and
+raise `ReplicaError`s.
 """
 
 from __future__ import annotations
 
+import sqlite3
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import (
-    ColumnElement,
-    Connection,
-    and_,
-    bindparam,
-    delete,
-    exists,
-    func,
-    or_,
-    select,
-    update,
-)
+from sqlalchemy import ColumnElement, and_, bindparam, delete, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -79,31 +70,17 @@ def _record(p: Project) -> ProjectRecord:
     )
 
 
-# Prebuilt statements: the file routes run these hundreds of times a second, and building
-# (and cache-keying) a fresh ORM query each time costs more than SQLite itself.
 # One row per grant (or one row with NULL grant columns): the owner, visibility and grants
-# of a project in a single statement.
-_PROJECT_ACCESS = (
-    select(
-        Project.owner_type,
-        Project.owner_id,
-        Project.is_public,
-        Grant.grantee_type,
-        Grant.grantee_id,
-        Grant.role,
-    )
-    .outerjoin(Grant, Grant.project_id == Project.id)
-    .where(Project.id == bindparam("b_project_id"))
-)
+# of a project in a single statement (plain SQL: every file request runs it).
+_PROJECT_ACCESS = """
+    SELECT p.owner_type, p.owner_id, p.is_public, g.grantee_type, g.grantee_id, g.role
+    FROM projects AS p LEFT JOIN grants AS g ON g.project_id = p.id
+    WHERE p.id = ?
+"""
 _GRANTS = (
     select(Grant.grantee_type, Grant.grantee_id, Grant.role)
     .where(Grant.project_id == bindparam("b_project_id"))
     .order_by(Grant.grantee_type, Grant.grantee_id)
-)
-_TOUCH = (
-    update(Project)
-    .where(Project.id == bindparam("b_project_id"))
-    .values(updated_at=bindparam("b_now"))
 )
 
 
@@ -120,28 +97,35 @@ def _valid_uuid(project_id: str) -> bool:
     return True
 
 
-def project_role(conn: Connection, principal: Principal, project_id: str) -> Role | None:
+def project_role(conn: sqlite3.Connection, principal: Principal, project_id: str) -> Role | None:
     """The caller's role on the project; None if it does not exist or is invisible."""
     if not _valid_uuid(project_id):
         return None
-    rows = conn.execute(_PROJECT_ACCESS, {"b_project_id": project_id}).all()
+    rows = conn.execute(_PROJECT_ACCESS, (project_id,)).fetchall()
     if not rows:
         return None
     owner_type, owner_id, is_public = rows[0][:3]
     grants = [(t, i, r) for *_, t, i, r in rows if t is not None]
-    return effective_role(principal, owner_type, owner_id, is_public, grants)
+    return effective_role(principal, owner_type, owner_id, bool(is_public), grants)
 
 
 def require_project_role(
-    conn: Connection, principal: Principal, project_id: str, needed: Role
+    conn: sqlite3.Connection, principal: Principal, project_id: str, needed: Role
 ) -> None:
     """`NotFound` if the project is invisible, `Forbidden` if the role is below `needed`."""
     require_role(project_role(conn, principal, project_id), needed)
 
 
+def driver_connection(s: Session) -> sqlite3.Connection:
+    """The session's own `sqlite3` connection, inside the session's transaction."""
+    connection = s.connection().connection.driver_connection
+    assert isinstance(connection, sqlite3.Connection)
+    return connection
+
+
 def load_project(s: Session, principal: Principal, project_id: str, needed: Role) -> Project:
     """The project row if the caller has at least `needed`; `NotFound`/`Forbidden` otherwise."""
-    require_project_role(s.connection(), principal, project_id, needed)
+    require_project_role(driver_connection(s), principal, project_id, needed)
     project = s.get(Project, project_id)
     assert project is not None
     return project
@@ -259,11 +243,6 @@ def update_project(
     project.updated_at = utcnow()
     s.flush()
     return _record(project)
-
-
-def touch_project(conn: Connection, project_id: str, now: datetime) -> None:
-    """Set `updated_at` (file changes count as changes to the project)."""
-    conn.execute(_TOUCH, {"b_project_id": project_id, "b_now": now})
 
 
 def delete_project(s: Session, principal: Principal, project_id: str) -> None:

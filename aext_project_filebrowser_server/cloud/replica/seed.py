@@ -55,7 +55,7 @@ from .blobs import store_bytes
 from .file_store import Conditions, add_revision
 from .models import ApiKey, Grant, Membership, Organization, Project, ReplicaMeta, User
 from .paths import normalize_path
-from .project_store import create_project, utcnow
+from .project_store import create_project, driver_connection, utcnow
 
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}$"
 DEFAULT_SEED = Path(__file__).with_name("demo_seed.json")
@@ -192,7 +192,7 @@ def apply_seed(s: Session, data_dir: Path, seed: Seed) -> None:
         for raw_path, content in project.files.items():
             body = file_bytes(content)
             add_revision(
-                s.connection(),
+                driver_connection(s),
                 author,
                 record.id,
                 normalize_path(raw_path),

@@ -6,25 +6,31 @@ commits may be lost on power loss, which is fine for a dev/test tool and is what
 at hundreds per second), `busy_timeout=5000` and `foreign_keys=ON`.
 
 Threading: all DB work goes through `Database.run` (a plain function `fn(session, ...)`) or
-`Database.run_connection` (`fn(connection, ...)`, for the hot file paths: a Core connection
-transaction costs half as much as an ORM session), each inside one transaction on a single
-dedicated worker thread. The Tornado
-loop never blocks on SQLite, and because there is exactly one DB thread every transaction is
-serialised — so check-then-write sequences (conditional writes, unique names) are atomic
-without `BEGIN IMMEDIATE`. Functions return plain frozen values, never ORM objects, so
-nothing lazy-loads outside the thread.
+`Database.run_sqlite` (`fn(sqlite3_connection, ...)`), each inside one transaction on a
+single dedicated worker thread. The Tornado loop never blocks on SQLite, and because there is
+exactly one DB thread every transaction is serialised — so check-then-write sequences
+(conditional writes, unique names) are atomic without `BEGIN IMMEDIATE`. Functions return
+plain frozen values, never ORM objects, so nothing lazy-loads outside the thread.
+
+Two connections: the engine's (ORM sessions, for the project routes) and a plain `sqlite3`
+connection kept open for the file routes, which run hundreds of times a second. A PUT on
+the plain connection costs a fraction of a SQLAlchemy Core transaction (pool checkout,
+reset-on-return rollback, statement compilation and result wrapping were most of the DB
+thread's time). Both are only ever used from the DB thread, one transaction at a time, so
+they never wait on each other's locks.
 """
 
 from __future__ import annotations
 
 import asyncio
 import functools
+import sqlite3
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from .models import Base
@@ -35,7 +41,7 @@ T = TypeVar("T")
 DB_FILENAME = "replica.sqlite3"
 
 
-def _set_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def _set_pragmas(dbapi_connection: Any, _record: Any = None) -> None:
     cursor = dbapi_connection.cursor()
     for pragma in (
         "journal_mode=WAL",
@@ -68,6 +74,11 @@ class Database:
         self.engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="replica-db")
+        # Autocommit mode (isolation_level=None): `run_sqlite` issues BEGIN/COMMIT itself.
+        self._sqlite = sqlite3.connect(
+            str(engine.url.database), isolation_level=None, check_same_thread=False
+        )
+        _set_pragmas(self._sqlite)
 
     def run_sync(
         self, fn: Callable[Concatenate[Session, P], T], *args: P.args, **kwargs: P.kwargs
@@ -84,20 +95,35 @@ class Database:
         call = functools.partial(self.run_sync, fn, *args, **kwargs)
         return await loop.run_in_executor(self._executor, call)
 
-    def _in_connection(
-        self, fn: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs
+    def _in_sqlite(
+        self,
+        fn: Callable[Concatenate[sqlite3.Connection, P], T],
+        *args: P.args,
+        **kwargs: P.kwargs,
     ) -> T:
-        with self.engine.begin() as connection:
-            return fn(connection, *args, **kwargs)
+        connection = self._sqlite
+        connection.execute("BEGIN")
+        try:
+            result = fn(connection, *args, **kwargs)
+            connection.execute("COMMIT")
+        except BaseException:
+            if connection.in_transaction:
+                connection.execute("ROLLBACK")
+            raise
+        return result
 
-    async def run_connection(
-        self, fn: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs
+    async def run_sqlite(
+        self,
+        fn: Callable[Concatenate[sqlite3.Connection, P], T],
+        *args: P.args,
+        **kwargs: P.kwargs,
     ) -> T:
-        """Run `fn(connection, ...)` in one Core transaction on the DB thread."""
+        """Run `fn(sqlite3_connection, ...)` in one transaction on the DB thread."""
         loop = asyncio.get_running_loop()
-        call = functools.partial(self._in_connection, fn, *args, **kwargs)
+        call = functools.partial(self._in_sqlite, fn, *args, **kwargs)
         return await loop.run_in_executor(self._executor, call)
 
     def close(self) -> None:
         self._executor.shutdown(wait=True)
+        self._sqlite.close()
         self.engine.dispose()
