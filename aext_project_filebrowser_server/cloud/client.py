@@ -80,7 +80,7 @@ from .errors import (
     ProjectNotFound,
     RateLimited,
 )
-from .transfer import CHUNK_SIZE, DownloadSink, MultipartFileBody, sha256_file
+from .transfer import DownloadSink, MultipartFileBody, chunk_size_for, sha256_file
 
 __all__ = [
     "DEFAULT_API_VERSION",
@@ -924,7 +924,8 @@ async def upload_file(
     if_none_match: bool = False,
     expected_sha256: str | None = None,
 ) -> UploadResult:
-    """Upload `local_file` as `path` in the project, streamed from disk in 256 KiB chunks.
+    """Upload `local_file` as `path` in the project, streamed from disk (see
+    `MultipartFileBody`).
 
     `if_match=<file_version_id>` replaces only that revision; `if_none_match=True` creates
     only if the path is absent; either failing raises `PreconditionFailed`. With a
@@ -981,12 +982,14 @@ async def download_file(
     dest: Path,
     *,
     version: str | None = None,
+    durable: bool = True,
 ) -> DownloadResult:
     """Stream a file (its current revision, or `version`) to `dest`, a temporary path the
     caller then moves into place. The sha256 is computed on the way and checked against
     `X-Checksum-Sha256` and the length against `Content-Length`; a mismatch raises
     `InvalidCloudResponse`. On any failure the partial `dest` is deleted; on success it is
-    fsynced before returning. Interrupted downloads are restarted (GET is idempotent)."""
+    fsynced before returning, unless `durable=False` (the caller fsyncs it later, or only
+    reads it). Interrupted downloads are restarted (GET is idempotent)."""
     url = _file_url(client, project_id, path)
     params = {"version": version} if version is not None else None
     headers = _headers(client, {"Accept-Encoding": "identity", "Accept": "*/*"})
@@ -1005,14 +1008,16 @@ async def download_file(
                         content,
                         FileNotFound,
                     )
-                return await _receive(client, resp, dest)
+                return await _receive(client, resp, dest, durable)
         except httpx.TransportError as exc:
             raise _transport_error(client, "GET", url, exc) from None
 
     return await _retrying(client, Replay.ALWAYS, once)
 
 
-async def _receive(client: CloudClient, resp: httpx.Response, dest: Path) -> DownloadResult:
+async def _receive(
+    client: CloudClient, resp: httpx.Response, dest: Path, durable: bool
+) -> DownloadResult:
     where = f"GET {resp.request.url.path}"
     encoded = resp.headers.get("Content-Encoding", "identity").lower() not in ("", "identity")
     expected_size: int | None = None
@@ -1025,10 +1030,11 @@ async def _receive(client: CloudClient, resp: httpx.Response, dest: Path) -> Dow
             ) from None
     expected_sha = resp.headers.get("X-Checksum-Sha256")
     version_id = _unquote_etag(resp.headers.get("ETag"))
-    async with DownloadSink(dest) as sink:
+    async with DownloadSink(dest, durable=durable) as sink:
         # Content-Encoding is decoded (we ask for identity; a server may still compress).
-        async for chunk in resp.aiter_bytes(CHUNK_SIZE):
+        async for chunk in resp.aiter_bytes(chunk_size_for(expected_size)):
             await sink.write(chunk)
+        await sink.close()
         if expected_size is not None and sink.size != expected_size:
             raise InvalidCloudResponse(
                 _redact(
@@ -1046,7 +1052,7 @@ async def _receive(client: CloudClient, resp: httpx.Response, dest: Path) -> Dow
                 ),
                 status=resp.status_code,
             )
-        await sink.commit()
+        sink.keep()
     return DownloadResult(sha256=sink.sha256, size=sink.size, file_version_id=version_id)
 
 

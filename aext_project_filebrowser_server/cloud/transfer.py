@@ -1,9 +1,13 @@
 """Streaming helpers for file transfers: a multipart upload body read from disk in chunks and
-a download sink that hashes, writes and fsyncs, both keeping file I/O off the event loop.
+a download sink that hashes, writes and (optionally) fsyncs, both keeping file I/O off the
+event loop.
 
-Memory use is bounded by one chunk (256 KiB by default) whatever the file size: the upload
-body is an async iterator that reads the next chunk in a worker thread only when httpx asks
-for it, and the download sink writes each received chunk in a worker thread.
+Memory use is bounded by a few chunks whatever the file size. A file that fits in one chunk
+costs one worker-thread call each way (open, read or write, hash, close together): with
+thousands of small files the thread hops, not the bytes, were the cost. Files of
+`LARGE_FILE` or more move in `LARGE_CHUNK_SIZE` pieces, and the next piece is read (upload)
+or the previous one written (download) while the current one is on the wire, so the disk
+and the network work at the same time.
 """
 
 from __future__ import annotations
@@ -15,14 +19,22 @@ import secrets
 from collections.abc import AsyncIterator
 from pathlib import Path
 from types import TracebackType
-from typing import IO
+from typing import IO, Any
 
 from ..crashpoints import crash_point
 from .errors import LocalFileChanged
 
-__all__ = ["CHUNK_SIZE", "DownloadSink", "MultipartFileBody", "sha256_file"]
+__all__ = ["CHUNK_SIZE", "DownloadSink", "MultipartFileBody", "chunk_size_for", "sha256_file"]
 
 CHUNK_SIZE = 256 * 1024
+LARGE_CHUNK_SIZE = 2 * 1024 * 1024
+LARGE_FILE = 16 * 1024 * 1024
+
+
+def chunk_size_for(size: int | None) -> int:
+    """The piece size for a transfer of `size` bytes (None: unknown): big files in big
+    pieces, so a 1 GiB file costs 512 thread hops rather than 4,096."""
+    return LARGE_CHUNK_SIZE if size is not None and size >= LARGE_FILE else CHUNK_SIZE
 
 
 def _html5_quote(value: str) -> str:
@@ -34,6 +46,23 @@ def _read_and_hash(f: IO[bytes], size: int, hasher: hashlib._Hash) -> bytes:
     data = f.read(size)
     hasher.update(data)
     return data
+
+
+def _read_whole(f: IO[bytes], size: int) -> tuple[bytes, str]:
+    """A file expected to hold `size` bytes, read with one byte more (to see if it grew),
+    and its sha256: a small upload's only worker-thread call."""
+    data = f.read(size + 1)
+    return data, hashlib.sha256(data).hexdigest()
+
+
+async def _settle(pending: asyncio.Future[Any] | None) -> None:
+    """Wait until a worker-thread call is over (even if the caller is being cancelled, the
+    thread runs on), so its file is never closed under it. Its error is dropped: whoever
+    awaited it first has seen it, or the transfer is being abandoned anyway."""
+    if pending is not None:
+        await asyncio.wait([pending])
+        if not pending.cancelled():
+            pending.exception()
 
 
 def sha256_file(path: Path, chunk_size: int = CHUNK_SIZE) -> str:
@@ -50,9 +79,11 @@ class MultipartFileBody:
 
     Use as an async context manager (it opens the file, in a worker thread, and closes it),
     then pass it as httpx `content=` with `headers` (which include the exact
-    `Content-Length`, so the request is not chunked). Iterating reads the file in
-    `chunk_size` pieces off the event loop and hashes them; `sha256` is the hex digest of
-    the bytes sent, available once the iteration completed.
+    `Content-Length`, so the request is not chunked). Iterating reads the file off the event
+    loop and hashes it: in one piece when it fits in one chunk, otherwise in `chunk_size`
+    pieces (by default `chunk_size_for` the file's size), reading the next while the
+    current one is sent. `sha256` is the hex digest of the bytes sent, available once the
+    iteration completed.
 
     If the file's length changes while it is sent, or its hash differs from
     `expected_sha256`, iteration raises `LocalFileChanged` *before* the closing boundary,
@@ -67,7 +98,7 @@ class MultipartFileBody:
         filename: str,
         content_type: str = "application/octet-stream",
         expected_sha256: str | None = None,
-        chunk_size: int = CHUNK_SIZE,
+        chunk_size: int | None = None,
     ) -> None:
         self.path = path
         self.chunk_size = chunk_size
@@ -81,6 +112,7 @@ class MultipartFileBody:
         ).encode()
         self._tail = f"\r\n--{self.boundary}--\r\n".encode()
         self._file: IO[bytes] | None = None
+        self._reading: asyncio.Future[bytes] | None = None
         self.file_size = -1
         self.sha256: str | None = None
         self._iterated = False
@@ -95,6 +127,8 @@ class MultipartFileBody:
                 raise
 
         self._file, self.file_size = await asyncio.to_thread(_open)
+        if self.chunk_size is None:
+            self.chunk_size = chunk_size_for(self.file_size)
         return self
 
     async def __aexit__(
@@ -103,6 +137,7 @@ class MultipartFileBody:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        await _settle(self._reading)  # a read ahead of an aborted send
         if self._file is not None:
             f, self._file = self._file, None
             await asyncio.to_thread(f.close)
@@ -121,87 +156,152 @@ class MultipartFileBody:
     def __aiter__(self) -> AsyncIterator[bytes]:
         return self._iterate()
 
-    async def _iterate(self) -> AsyncIterator[bytes]:
-        f = self._file
-        if f is None:
-            raise RuntimeError("MultipartFileBody iterated outside its `async with` block")
-        if self._iterated:
-            raise RuntimeError("MultipartFileBody can be sent only once; open a new one")
-        self._iterated = True
-        hasher = hashlib.sha256()
-        yield self._head
-        remaining = self.file_size
-        while remaining > 0:
-            chunk = await asyncio.to_thread(
-                _read_and_hash, f, min(self.chunk_size, remaining), hasher
-            )
-            if not chunk:
-                raise LocalFileChanged(
-                    f"{self.path.name}: the file shrank while it was being uploaded"
-                )
-            remaining -= len(chunk)
-            yield chunk
-            crash_point("mid_upload")
-        if await asyncio.to_thread(f.read, 1):
-            raise LocalFileChanged(f"{self.path.name}: the file grew while it was being uploaded")
-        digest = hasher.hexdigest()
+    def _check(self, digest: str) -> None:
         if self.expected_sha256 is not None and digest != self.expected_sha256.lower():
             raise LocalFileChanged(
                 f"{self.path.name}: the file changed since it was hashed "
                 f"(expected sha256 {self.expected_sha256}, read {digest})"
             )
         self.sha256 = digest
+
+    async def _iterate(self) -> AsyncIterator[bytes]:
+        f = self._file
+        if f is None or self.chunk_size is None:
+            raise RuntimeError("MultipartFileBody iterated outside its `async with` block")
+        if self._iterated:
+            raise RuntimeError("MultipartFileBody can be sent only once; open a new one")
+        self._iterated = True
+        if self.file_size <= self.chunk_size:
+            data, digest = await asyncio.to_thread(_read_whole, f, self.file_size)
+            if len(data) != self.file_size:
+                how = "shrank" if len(data) < self.file_size else "grew"
+                raise LocalFileChanged(
+                    f"{self.path.name}: the file {how} while it was being uploaded"
+                )
+            self._check(digest)
+            # The request's headers are on the wire, its body is not: mid-upload.
+            crash_point("mid_upload")
+            yield self._head + data + self._tail
+            return
+        # Bigger files: the head, the file in pieces (each read while the previous one is
+        # sent), then the tail once the whole file checked out.
+        chunk_size = self.chunk_size
+        hasher = hashlib.sha256()
+
+        def read_ahead(remaining: int) -> asyncio.Future[bytes]:
+            return asyncio.ensure_future(
+                asyncio.to_thread(_read_and_hash, f, min(chunk_size, remaining), hasher)
+            )
+
+        reading = self._reading = read_ahead(self.file_size)
+        yield self._head
+        remaining = self.file_size
+        while remaining > 0:
+            # Shielded: a cancelled send must not cancel the wait for the thread, which
+            # keeps reading (`__aexit__` waits for it before closing the file).
+            chunk = await asyncio.shield(reading)
+            if not chunk:
+                raise LocalFileChanged(
+                    f"{self.path.name}: the file shrank while it was being uploaded"
+                )
+            remaining -= len(chunk)
+            if remaining > 0:
+                reading = self._reading = read_ahead(remaining)
+            yield chunk
+            crash_point("mid_upload")
+        if await asyncio.to_thread(f.read, 1):
+            raise LocalFileChanged(f"{self.path.name}: the file grew while it was being uploaded")
+        self._check(hasher.hexdigest())
         yield self._tail
 
 
-def _write_and_hash(f: IO[bytes], data: bytes, hasher: hashlib._Hash) -> None:
-    hasher.update(data)
-    f.write(data)
-
-
-def _finish(f: IO[bytes]) -> None:
-    f.flush()
-    os.fsync(f.fileno())
-    f.close()
-
-
 class DownloadSink:
-    """Writes a download to `dest` chunk by chunk in a worker thread, hashing on the way.
+    """Writes a download to `dest` in worker threads, hashing on the way.
 
-    `async with DownloadSink(dest) as sink: await sink.write(chunk) ...; await sink.commit()`.
-    `commit` flushes and fsyncs the file. Leaving the block without `commit` (an error, a
-    verification failure) closes and deletes the partial `dest`.
+    `async with DownloadSink(dest) as sink: await sink.write(piece) ...; await sink.close()`,
+    then check `size` / `sha256` and call `keep()`. Leaving the block without `keep` (an
+    error, a verification failure, a cancel) deletes `dest`.
+
+    Each piece is held until the next one arrives, which is then received while the held
+    one is written; `close` writes the last piece, flushes, fsyncs when `durable` and closes
+    the file in one worker-thread call. So a download of at most one piece costs a single
+    thread hop, and memory stays at a few pieces. `durable=False` leaves the fsync to the
+    caller (the sync executor fsyncs a whole group of downloaded files at once, before it
+    records their bases).
     """
 
-    def __init__(self, dest: Path) -> None:
+    def __init__(self, dest: Path, *, durable: bool = True) -> None:
         self.dest = dest
+        self.durable = durable
         self.size = 0
         self._hasher = hashlib.sha256()
         self._file: IO[bytes] | None = None
-        self._committed = False
+        self._held: bytes | None = None
+        self._writing: asyncio.Future[None] | None = None
+        self._entered = False
+        self._closed = False
+        self._kept = False
 
     @property
     def sha256(self) -> str:
         return self._hasher.hexdigest()
 
     async def __aenter__(self) -> DownloadSink:
-        self._file = await asyncio.to_thread(open, self.dest, "wb")
+        self._entered = True
         return self
 
-    async def write(self, data: bytes) -> None:
+    def _opened(self) -> IO[bytes]:
         if self._file is None:
+            self._file = open(self.dest, "wb")  # noqa: SIM115 - closed by _close or _discard
+        return self._file
+
+    def _write(self, data: bytes) -> None:
+        self._hasher.update(data)
+        self._opened().write(data)
+
+    def _close(self, last: bytes) -> None:
+        self._write(last)
+        f = self._opened()
+        f.flush()
+        if self.durable:
+            os.fsync(f.fileno())
+        self._file = None
+        f.close()
+
+    def _check_open(self) -> None:
+        if not self._entered or self._closed:
             raise RuntimeError("DownloadSink used outside its `async with` block")
-        await asyncio.to_thread(_write_and_hash, self._file, data, self._hasher)
+
+    async def _wait_writing(self) -> None:
+        if self._writing is not None:
+            # Shielded: a cancel must not abandon the thread, which keeps writing
+            # (`__aexit__` waits for it before deleting the file).
+            await asyncio.shield(self._writing)
+            self._writing = None
+
+    async def write(self, data: bytes) -> None:
+        self._check_open()
+        if self._held is not None:
+            await self._wait_writing()
+            self._writing = asyncio.ensure_future(asyncio.to_thread(self._write, self._held))
+        self._held = data
         self.size += len(data)
         crash_point("mid_download")
 
-    async def commit(self) -> None:
-        """Flush and fsync the downloaded file; it is kept when the block exits."""
-        if self._file is None:
-            raise RuntimeError("DownloadSink used outside its `async with` block")
-        f, self._file = self._file, None
-        await asyncio.to_thread(_finish, f)
-        self._committed = True
+    async def close(self) -> None:
+        """Write what is left, flush, fsync (when `durable`) and close the file; `size`
+        and `sha256` then describe the whole download."""
+        self._check_open()
+        await self._wait_writing()
+        last, self._held = self._held or b"", None
+        await asyncio.to_thread(self._close, last)
+        self._closed = True
+
+    def keep(self) -> None:
+        """Keep the (closed, verified) file when the block exits."""
+        if not self._closed:
+            raise RuntimeError("DownloadSink.keep() before close()")
+        self._kept = True
 
     def _discard(self) -> None:
         if self._file is not None:
@@ -215,6 +315,11 @@ class DownloadSink:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        if not self._committed:
+        self._held = None
+        if not self._kept:
             # Shielded so that a cancelled download still removes its partial file.
-            await asyncio.shield(asyncio.to_thread(self._discard))
+            await asyncio.shield(self._abandon())
+
+    async def _abandon(self) -> None:
+        await _settle(self._writing)
+        await asyncio.to_thread(self._discard)
