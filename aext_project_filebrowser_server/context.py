@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .cloud.client import CloudClient
 from .services.events import EventBus
+from .services.project_list_cache import ProjectListCache
 from .services.running import SyncRegistry
 from .store.engine import Database
 from .store.migrate import MigrationState
@@ -27,7 +28,8 @@ class Settings:
 
 @dataclass(frozen=True)
 class AppContext:
-    """The store, the cloud client, the event bus and the running syncs of one server."""
+    """The store, the cloud client, the event bus and the running syncs of one server,
+    and the answers of `GET projects` kept between changes."""
 
     settings: Settings
     db: Database | None
@@ -35,3 +37,4 @@ class AppContext:
     cloud: CloudClient
     events: EventBus
     syncs: SyncRegistry
+    project_lists: ProjectListCache = field(default_factory=ProjectListCache)

@@ -63,6 +63,10 @@ class ProjectsAPIHandler(ExtensionHandlerMixin, APIHandler):
         self.finish(json.dumps({"message": message, "code": code}))
 
     def write_json(self, value: Any, status: int = 200) -> None:
+        self.write_json_body(json.dumps(value, default=str), status)
+
+    def write_json_body(self, body: str | bytes, status: int = 200) -> None:
+        """Answer with JSON that is already serialized."""
         self.set_status(status)
         self.set_header("Content-Type", "application/json")
-        self.finish(json.dumps(value, default=str))
+        self.finish(body)

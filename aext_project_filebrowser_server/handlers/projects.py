@@ -149,8 +149,8 @@ class ProjectsHandler(ProjectsRESTHandler):
     async def get(self) -> None:
         refresh = self.flag_query("refresh")
         tag, q = self.text_query("tag"), self.text_query("q")
-        listed = await self.run(projects.list_projects(self.context, refresh=refresh, tag=tag, q=q))
-        self.send(listed)
+        listed = projects.list_projects_json(self.context, refresh=refresh, tag=tag, q=q)
+        self.write_json_body(await self.run(listed))
 
     @web.authenticated
     @authorized

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Iterable, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -216,17 +217,30 @@ def _stored_summaries(
     )
 
 
-async def with_summaries(ctx: AppContext, projects: list[LocalProject]) -> list[LocalProject]:
-    """The projects with their sync summaries (stored counts, last sync, running now)."""
+def running_syncs(ctx: AppContext) -> frozenset[str]:
+    """The ids of the projects being pushed, pulled or synced right now."""
+    return frozenset(running.project_id for running in ctx.syncs.all())
+
+
+async def with_summaries(
+    ctx: AppContext, projects: list[LocalProject], running: AbstractSet[str] | None = None
+) -> list[LocalProject]:
+    """The projects with their sync summaries (stored counts, last sync, running now).
+
+    `running`: the projects syncing, as the caller saw them (default: as they are once the
+    store has answered); the cached project list must know which set it shows.
+    """
     if not projects:
         return []
     counts, last_ok = await read_store(ctx, _stored_summaries, [p.id for p in projects])
+    if running is None:
+        running = running_syncs(ctx)
     summarized = []
     for project in projects:
         summary = SyncSummary(
             counts=dict(sorted(counts.get(project.id, {}).items())),
             last_synced_at=last_ok.get(project.id),
-            sync_running=ctx.syncs.for_project(project.id) is not None,
+            sync_running=project.id in running,
         )
         summarized.append(project.model_copy(update={"sync": summary}))
     return await history.with_sync_state(ctx, summarized)
