@@ -63,8 +63,11 @@ class SyncWebSocket(WebSocketMixin, WebSocketHandler, ExtensionHandlerMixin, Jup
         self._forwarder.cancel()
 
     def _send(self, message: dict[str, Any]) -> None:
+        self._send_text(json.dumps(message, default=str))
+
+    def _send_text(self, text: str) -> None:
         with contextlib.suppress(WebSocketClosedError):
-            self.write_message(json.dumps(message, default=str))
+            self.write_message(text)
 
     def _error(self, code: str, message: str, request_id: str | None = None) -> None:
         reply: dict[str, Any] = {"type": "error", "code": code, "message": message}
@@ -76,7 +79,7 @@ class SyncWebSocket(WebSocketMixin, WebSocketHandler, ExtensionHandlerMixin, Jup
         while True:
             event: Event = await self._queue.get()
             if self._all_projects or event.project_id in self._projects:
-                self._send(dict(event.message))
+                self._send_text(event.text)
 
     async def on_message(self, raw: str | bytes) -> None:
         try:

@@ -8,8 +8,10 @@ subscribes to a project sees its sync's progress, even after reconnecting.
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 QUEUE_LIMIT = 1000
@@ -19,6 +21,11 @@ QUEUE_LIMIT = 1000
 class Event:
     project_id: str
     message: Mapping[str, Any]
+
+    @cached_property
+    def text(self) -> str:
+        """The message as JSON, encoded once however many connections send it."""
+        return json.dumps(self.message, default=str)
 
 
 class EventBus:
