@@ -77,13 +77,13 @@ def sha256_file(path: Path, chunk_size: int = CHUNK_SIZE) -> str:
 class MultipartFileBody:
     """A `multipart/form-data` body with one file part, streamed from disk.
 
-    Use as an async context manager (it opens the file, in a worker thread, and closes it),
+    Use as an async context manager (it opens the file in a worker thread, and closes it),
     then pass it as httpx `content=` with `headers` (which include the exact
-    `Content-Length`, so the request is not chunked). Iterating reads the file off the event
-    loop and hashes it: in one piece when it fits in one chunk, otherwise in `chunk_size`
-    pieces (by default `chunk_size_for` the file's size), reading the next while the
-    current one is sent. `sha256` is the hex digest of the bytes sent, available once the
-    iteration completed.
+    `Content-Length`, so the request is not chunked). A file of at most one chunk is read
+    and hashed whole when the block is entered (one thread hop; at most one chunk held);
+    a bigger one is read and hashed while iterating, in `chunk_size` pieces (by default
+    `chunk_size_for` its size), the next one read while the current one is sent.
+    `sha256` is the hex digest of the bytes sent, available once the iteration completed.
 
     If the file's length changes while it is sent, or its hash differs from
     `expected_sha256`, iteration raises `LocalFileChanged` *before* the closing boundary,
@@ -112,23 +112,32 @@ class MultipartFileBody:
         ).encode()
         self._tail = f"\r\n--{self.boundary}--\r\n".encode()
         self._file: IO[bytes] | None = None
+        self._whole: tuple[bytes, str] | None = None
         self._reading: asyncio.Future[bytes] | None = None
+        self._entered = False
         self.file_size = -1
         self.sha256: str | None = None
         self._iterated = False
 
     async def __aenter__(self) -> MultipartFileBody:
-        def _open() -> tuple[IO[bytes], int]:
-            f = open(self.path, "rb")  # noqa: SIM115 - closed in __aexit__
+        def _open() -> tuple[IO[bytes] | None, int, tuple[bytes, str] | None]:
+            f = open(self.path, "rb")  # noqa: SIM115 - closed here or in __aexit__
             try:
-                return f, os.fstat(f.fileno()).st_size
+                size = os.fstat(f.fileno()).st_size
+                if size > (self.chunk_size or chunk_size_for(size)):
+                    return f, size, None
+                whole = _read_whole(f, size)
             except BaseException:
                 f.close()
                 raise
+            f.close()
+            return None, size, whole
 
-        self._file, self.file_size = await asyncio.to_thread(_open)
+        # A small file is read, hashed and closed right here: one thread hop in all.
+        self._file, self.file_size, self._whole = await asyncio.to_thread(_open)
         if self.chunk_size is None:
             self.chunk_size = chunk_size_for(self.file_size)
+        self._entered = True
         return self
 
     async def __aexit__(
@@ -137,6 +146,8 @@ class MultipartFileBody:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        self._entered = False
+        self._whole = None
         await _settle(self._reading)  # a read ahead of an aborted send
         if self._file is not None:
             f, self._file = self._file, None
@@ -165,14 +176,13 @@ class MultipartFileBody:
         self.sha256 = digest
 
     async def _iterate(self) -> AsyncIterator[bytes]:
-        f = self._file
-        if f is None or self.chunk_size is None:
+        if not self._entered:
             raise RuntimeError("MultipartFileBody iterated outside its `async with` block")
         if self._iterated:
             raise RuntimeError("MultipartFileBody can be sent only once; open a new one")
         self._iterated = True
-        if self.file_size <= self.chunk_size:
-            data, digest = await asyncio.to_thread(_read_whole, f, self.file_size)
+        if self._whole is not None:
+            data, digest = self._whole
             if len(data) != self.file_size:
                 how = "shrank" if len(data) < self.file_size else "grew"
                 raise LocalFileChanged(
@@ -183,9 +193,10 @@ class MultipartFileBody:
             crash_point("mid_upload")
             yield self._head + data + self._tail
             return
+        f, chunk_size = self._file, self.chunk_size
+        assert f is not None and chunk_size is not None  # set together by __aenter__
         # Bigger files: the head, the file in pieces (each read while the previous one is
         # sent), then the tail once the whole file checked out.
-        chunk_size = self.chunk_size
         hasher = hashlib.sha256()
 
         def read_ahead(remaining: int) -> asyncio.Future[bytes]:
