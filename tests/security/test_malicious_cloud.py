@@ -146,12 +146,6 @@ async def test_listed_paths_that_escape_are_never_written(
     assert not any(".." in path.split("/") for path in asked), asked
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG (services/sync/execute.py `_place`): a verified download whose target is then "
-    "refused (a symlink leading out, a name too long for the file system) leaves its temp file "
-    "in .aext-project/tmp; the server's own leftovers are only cleared by another process",
-)
 async def test_refused_downloads_leave_no_temp_files(
     evil_cloud: EvilCloud, project: Project, jp_ws_fetch: Any
 ) -> None:

@@ -7,6 +7,13 @@ base rows and the journal entries in one transaction. A crash between a transfer
 commit is harmless: on the next run both sides hold the same bytes and the planner records
 the base (rows "changed, changed, equal bytes" and "new, new, equal" of DESIGN §5).
 
+Downloads are verified in a temp file and renamed into place without an fsync each; the
+files a group placed, and their folders, are fsynced together right before the group's
+commit (`make_durable`), so a base row is still written only once its bytes are durable.
+A power cut between a rename and that fsync can leave a placed file empty or old, with no
+base recorded: the next run sees a local edit against a cloud change and keeps both
+versions; the version replaced was the base, which the cloud keeps as a revision.
+
 A notebook changed on both sides is first merged against its base revision
 (`notebook_merge`); only when that cannot be done cleanly are both versions kept.
 """
@@ -41,6 +48,7 @@ from ...store.engine import Database, write
 from ...store.files import FileRecord
 from .local_files import (
     LocalChanged,
+    make_durable,
     move_aside,
     move_into_place,
     move_to_trash,
@@ -77,7 +85,8 @@ class SyncTarget:
 
 @dataclass(frozen=True)
 class Outcome:
-    """What one operation did. `saves`/`drops` are the base rows to write or forget."""
+    """What one operation did. `saves`/`drops` are the base rows to write or forget;
+    `placed` the files it renamed into place, fsynced before those rows are written."""
 
     operation: Operation
     ok: bool
@@ -87,6 +96,7 @@ class Outcome:
     bytes: int = 0
     saves: tuple[FileRecord, ...] = ()
     drops: tuple[str, ...] = ()
+    placed: tuple[Path, ...] = ()
     conflict_copy: str | None = None
     # A notebook changed on both sides: merged cleanly, or the cells that clashed and why
     # it fell back to the conflict copy.
@@ -152,17 +162,26 @@ def _base(
     )
 
 
-async def _local_hash(path: Path) -> str | None:
+def _hash_or_none(path: Path) -> str | None:
     try:
-        return await asyncio.to_thread(sha256_file, path)
+        return sha256_file(path)
     except FileNotFoundError:
         return None
 
 
+async def _local_hash(path: Path) -> str | None:
+    return await asyncio.to_thread(_hash_or_none, path)
+
+
+def _stat_inside(root: Path, path: str) -> tuple[Path, os.stat_result]:
+    local = resolve_inside(root, path)
+    return local, local.stat()
+
+
 async def _upload(target: SyncTarget, op: Upload) -> Outcome:
-    local = resolve_inside(target.root, op.path)
     read_from = time.time_ns()  # before the stat: the upload may take long (see `_base`)
-    st = await asyncio.to_thread(local.stat)
+    # One thread call: `resolve_inside` stats every path component, off the event loop.
+    local, st = await asyncio.to_thread(_stat_inside, target.root, op.path)
     result = await cloud.upload_file(
         target.client,
         target.project_id,
@@ -179,8 +198,9 @@ async def _upload(target: SyncTarget, op: Upload) -> Outcome:
 
 async def _fetch_verified(target: SyncTarget, path: str, version_id: str, sha256: str) -> Path:
     temp = temp_path(target.root)
+    # Not fsynced here: `make_durable` does it for the group, before its commit.
     result = await cloud.download_file(
-        target.client, target.project_id, path, temp, version=version_id
+        target.client, target.project_id, path, temp, version=version_id, durable=False
     )
     if result.sha256 != sha256:
         await asyncio.to_thread(temp.unlink, missing_ok=True)
@@ -189,15 +209,28 @@ async def _fetch_verified(target: SyncTarget, path: str, version_id: str, sha256
     return temp
 
 
+def _replace_if_unchanged(
+    root: Path, temp: Path, path: str, expect_sha256: str | None
+) -> os.stat_result:
+    """`_place`'s blocking part: check the target, rename (no fsync: see `make_durable`).
+    The temp file is removed whenever it is not renamed: a refused target (a link leading
+    out, a name the file system rejects) or a local change must not leave it behind."""
+    try:
+        local = resolve_inside(root, path)
+        if _hash_or_none(local) != expect_sha256:
+            raise LocalChanged(f"{path!r} changed locally during the sync; it was left as it is")
+        return move_into_place(temp, local, durable=False)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+
+
 async def _place(
     target: SyncTarget, temp: Path, path: str, expect_sha256: str | None
 ) -> os.stat_result:
-    """Rename `temp` over `path` only if the local file is still what the plan saw."""
-    local = resolve_inside(target.root, path)
-    if await _local_hash(local) != expect_sha256:
-        await asyncio.to_thread(temp.unlink, missing_ok=True)
-        raise LocalChanged(f"{path!r} changed locally during the sync; it was left as it is")
-    st = await asyncio.to_thread(move_into_place, temp, local)
+    """Rename `temp` over `path` only if the local file is still what the plan saw; the
+    caller lists `target.root / path` in its Outcome's `placed`."""
+    st = await asyncio.to_thread(_replace_if_unchanged, target.root, temp, path, expect_sha256)
     crash_point("after_rename")
     return st
 
@@ -206,7 +239,11 @@ async def _download(target: SyncTarget, op: Download) -> Outcome:
     temp = await _fetch_verified(target, op.path, op.version_id, op.sha256)
     st = await _place(target, temp, op.path, op.expect_local_sha256)
     return Outcome(
-        op, ok=True, bytes=op.size, saves=(_base(op.path, op.sha256, op.version_id, st),)
+        op,
+        ok=True,
+        bytes=op.size,
+        saves=(_base(op.path, op.sha256, op.version_id, st),),
+        placed=(target.root / op.path,),
     )
 
 
@@ -286,6 +323,7 @@ async def _keep_both(
         ok=True,
         bytes=op.local_size + op.remote_size,
         saves=saves,
+        placed=(target.root / op.path,),
         conflict_copy=op.copy_path,
         clashing_cells=why.cells if isinstance(why, Clash) else (),
         conflict_note=_fallback_note(why),
@@ -331,7 +369,12 @@ async def _fetch_base(target: SyncTarget, op: Conflict) -> bytes | None:
     temp = await asyncio.to_thread(temp_path, target.root)
     try:
         await cloud.download_file(
-            target.client, target.project_id, op.path, temp, version=op.base_version_id
+            target.client,
+            target.project_id,
+            op.path,
+            temp,
+            version=op.base_version_id,
+            durable=False,  # only read, then deleted
         )
         return await asyncio.to_thread(temp.read_bytes)
     except (FileNotFound, InvalidRequest):
@@ -382,6 +425,7 @@ async def _merge_notebook(
         ok=True,
         bytes=len(result.content) + op.remote_size,
         saves=(_base(op.path, merged_sha, version, st),),
+        placed=(target.root / op.path,),
         merged_notebook=True,
     )
 
@@ -479,6 +523,9 @@ async def execute_plan(
         batch = pending[:]
         pending.clear()
         if batch:
+            placed = [path for o in batch if o.ok for path in o.placed]
+            if placed:  # their bytes must be durable before their bases are recorded
+                await asyncio.to_thread(make_durable, placed)
             await write(target.db, _commit, target.project_id, batch, ids)
             crash_point("after_commit")
 
