@@ -25,13 +25,13 @@ from tornado.http1connection import HTTP1Connection
 
 from . import file_store as store
 from .base import ReplicaHandler
-from .blobs import blob_path, store_blob, store_bytes, tmp_dir
+from .blobs import blob_path, store_blob, tmp_dir
 from .cursors import decode_cursor, encode_cursor, next_page_url, parse_limit
 from .errors import BlobMissing, InvalidPath, ReplicaError, TooLarge
 from .paths import normalize_path, normalize_prefix
 from .ranges import parse_range
 from .serialize import file_json, http_date, version_json
-from .upload import MultipartFileReceiver, ReceivedFile, multipart_boundary
+from .upload import MultipartFileReceiver, multipart_boundary
 
 FILES_DEFAULT_LIMIT = 1000
 FILES_MAX_LIMIT = 10000
@@ -62,15 +62,12 @@ def parse_conditions(headers: httputil.HTTPHeaders) -> store.Conditions:
     )
 
 
-def _store_received(data_dir: Path, received: ReceivedFile) -> None:
-    """Put an upload's bytes in the blob store (blocking: runs on a blob worker thread)."""
-    if received.tmp_path is None:
-        store_bytes(data_dir, received.content, received.sha256)
-        return
+def _store_file(data_dir: Path, tmp_path: Path, sha256: str) -> None:
+    """Put a spooled upload in the blob store (blocking: runs on a blob worker thread)."""
     try:
-        store_blob(data_dir, received.tmp_path, received.sha256)
+        store_blob(data_dir, tmp_path, sha256)
     except BaseException:
-        received.tmp_path.unlink(missing_ok=True)
+        tmp_path.unlink(missing_ok=True)
         raise
 
 
@@ -173,9 +170,14 @@ class FileHandler(ReplicaHandler):
         path = normalize_path(_strip_slash(raw_path))
         received = self._receiver.finish()
         self._receiver = None
-        await asyncio.get_running_loop().run_in_executor(
-            self.state.blob_executor, _store_received, self.state.data_dir, received
-        )
+        if received.tmp_path is not None:
+            await asyncio.get_running_loop().run_in_executor(
+                self.state.blob_executor,
+                _store_file,
+                self.state.data_dir,
+                received.tmp_path,
+                received.sha256,
+            )
         record, created = await self.state.db.run_sqlite(
             store.add_revision,
             self.principal,
@@ -184,6 +186,7 @@ class FileHandler(ReplicaHandler):
             sha256=received.sha256,
             size=received.size,
             conditions=parse_conditions(self.request.headers),
+            content=None if received.tmp_path is not None else received.content,
         )
         url = (
             f"{self.request.protocol}://{self.request.host}"
@@ -224,7 +227,7 @@ class FileHandler(ReplicaHandler):
         if await self._maybe_versions(project_id, raw_path):
             return
         path = normalize_path(raw_path)
-        revision = await self.state.db.run_sqlite(
+        revision, content = await self.state.db.run_sqlite(
             store.find_revision,
             self.principal,
             project_id,
@@ -233,7 +236,7 @@ class FileHandler(ReplicaHandler):
         )
         assert revision.sha256 is not None
         blob = blob_path(self.state.data_dir, revision.sha256)
-        if not blob.exists():
+        if content is None and not blob.exists():
             raise BlobMissing(f"the stored body of version {revision.version_id} is missing")
         etag = f'"{revision.version_id}"'
         self.set_header("ETag", etag)
@@ -256,7 +259,9 @@ class FileHandler(ReplicaHandler):
             self.set_status(206)
             self.set_header("Content-Range", f"bytes {first}-{last}/{size}")
         self.set_header("Content-Length", str(last - first + 1))
-        if send_body:
+        if send_body and content is not None:
+            self.write(content[first : last + 1])
+        elif send_body:
             await self._send_blob(blob, first, last - first + 1)
         self.finish()
 

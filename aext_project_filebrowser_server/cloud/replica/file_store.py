@@ -80,6 +80,8 @@ _INSERT = """
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1)
 """
 _TOUCH = "UPDATE projects SET updated_at = ? WHERE id = ?"
+_ADD_BLOB = "INSERT OR IGNORE INTO blobs (sha256, content) VALUES (?, ?)"
+_BLOB = "SELECT content FROM blobs WHERE sha256 = ?"
 _VERSION = f"""
     SELECT {_COLUMNS} FROM file_revisions WHERE version_id = ? AND project_id = ? AND path = ?
 """
@@ -140,7 +142,6 @@ def _append(
     size: int,
     deleted: bool,
 ) -> RevisionRecord:
-
     conn.execute(_DROP_HEAD, (project_id, path))
     record = RevisionRecord(
         uuid.uuid4().hex, path, sha256, size, utcnow(), principal.user_id, deleted
@@ -163,11 +164,18 @@ def add_revision(
     sha256: str,
     size: int,
     conditions: Conditions,
+    content: bytes | None = None,
 ) -> tuple[RevisionRecord, bool]:
-    """Record a new revision of `path`; returns it and whether the file is new."""
+    """Record a new revision of `path`; returns it and whether the file is new.
+
+    `content` (a small body, see `blobs`) is stored in the DB in the same transaction;
+    without it the body must already be a blob file.
+    """
     require_project_role(conn, principal, project_id, "writer")
     current = _current(conn, project_id, path)
     conditions.check(current)
+    if content is not None:
+        conn.execute(_ADD_BLOB, (sha256, content))
     record = _append(conn, principal, project_id, path, sha256=sha256, size=size, deleted=False)
     return record, current is None
 
@@ -190,19 +198,21 @@ def delete_file(
 
 def find_revision(
     conn: sqlite3.Connection, principal: Principal, project_id: str, path: str, version: str | None
-) -> RevisionRecord:
-    """The current revision of `path`, or the given version of it (not a tombstone)."""
+) -> tuple[RevisionRecord, bytes | None]:
+    """The current revision of `path`, or the given version of it (not a tombstone), and its
+    bytes if they are stored in the DB (None: they are a blob file)."""
     require_project_role(conn, principal, project_id, "reader")
     if version is None:
-        current = _current(conn, project_id, path)
-        if current is None:
+        record = _current(conn, project_id, path)
+        if record is None:
             raise NotFound("file not found")
-        return current
-    row = conn.execute(_VERSION, (version, project_id, path)).fetchone()
-    record = _record(row) if row is not None else None
-    if record is None or record.deleted:
-        raise NotFound("no such version of this file")
-    return record
+    else:
+        row = conn.execute(_VERSION, (version, project_id, path)).fetchone()
+        record = _record(row) if row is not None else None
+        if record is None or record.deleted:
+            raise NotFound("no such version of this file")
+    blob = conn.execute(_BLOB, (record.sha256,)).fetchone()
+    return record, blob[0] if blob is not None else None
 
 
 def list_files(

@@ -8,6 +8,10 @@ Files are an append-only log of revisions. Each PUT or DELETE adds a row with a 
 `version_id`; the newest row of a path carries `is_head` so "the current file" is an index
 lookup instead of a max-per-group scan. A DELETE adds a tombstone (`deleted`, no sha256), so
 older revisions stay downloadable by version.
+
+A revision's bytes are named by its sha256: bodies of at most `blobs.INLINE_MAX_BYTES` are
+rows of `blobs` (written in the same transaction as the revision), larger ones are files
+under `DATA/blobs/` (see `blobs`).
 """
 
 from __future__ import annotations
@@ -105,6 +109,15 @@ class FileRevision(Base):
     author_id: Mapped[str]
     deleted: Mapped[bool] = mapped_column(default=False)
     is_head: Mapped[bool] = mapped_column(default=True)
+
+
+class Blob(Base):
+    """A small file body, by sha256 (content-addressed: written once, never changed)."""
+
+    __tablename__ = "blobs"
+
+    sha256: Mapped[str] = mapped_column(primary_key=True)
+    content: Mapped[bytes]
 
 
 class ReplicaMeta(Base):

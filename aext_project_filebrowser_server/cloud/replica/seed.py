@@ -40,6 +40,7 @@ their files are authored by the owner (for an organization, its first member).
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 from datetime import timedelta
 from pathlib import Path
@@ -51,7 +52,7 @@ from sqlalchemy.orm import Session
 
 from .access import Role
 from .accounts import Principal, key_sha256
-from .blobs import store_bytes
+from .blobs import INLINE_MAX_BYTES, store_bytes
 from .file_store import Conditions, add_revision
 from .models import ApiKey, Grant, Membership, Organization, Project, ReplicaMeta, User
 from .paths import normalize_path
@@ -191,14 +192,16 @@ def apply_seed(s: Session, data_dir: Path, seed: Seed) -> None:
         )
         for raw_path, content in project.files.items():
             body = file_bytes(content)
+            inline = len(body) <= INLINE_MAX_BYTES
             add_revision(
                 driver_connection(s),
                 author,
                 record.id,
                 normalize_path(raw_path),
-                sha256=store_bytes(data_dir, body),
+                sha256=hashlib.sha256(body).hexdigest() if inline else store_bytes(data_dir, body),
                 size=len(body),
                 conditions=Conditions(),
+                content=body if inline else None,
             )
         for share in project.shares:
             s.add(

@@ -1,13 +1,13 @@
-"""Receiving a multipart/form-data upload as a stream, straight into a temp file.
+"""Receiving a multipart/form-data upload as a stream, into memory or a temp file.
 
 Tornado hands the body over chunk by chunk (`@stream_request_body`); each chunk goes through
 python-multipart's push parser, and the bytes of the `files` part are hashed on the way and
-spooled: kept in memory up to `SPOOL_BYTES` (256 KiB), then moved to a temp file in
+spooled: kept in memory up to `INLINE_MAX_BYTES` (256 KiB), then moved to a temp file in
 `DATA/tmp/` that receives the rest. Memory per upload is therefore bounded whatever the file
-size, and small files — the common case, hundreds per second during a sync — skip creating,
-closing and unlinking a temp file on the event loop (the blob store writes them to disk from
-a worker thread instead). Other form fields are skipped; a second `files` part, a missing
-one or a truncated body is a `400 invalid_request` (reported once the body has been read).
+size, and small files (the common case, hundreds per second during a sync) never touch the
+file system: they are stored in the DB with their revision (see `blobs`). Other form fields
+are skipped; a second `files` part, a missing one or a truncated body is a
+`400 invalid_request` (reported once the body has been read).
 """
 
 from __future__ import annotations
@@ -22,10 +22,10 @@ from typing import IO
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
+from .blobs import INLINE_MAX_BYTES
 from .errors import InvalidRequest
 
 FILE_FIELD = b"files"
-SPOOL_BYTES = 256 * 1024
 
 
 @dataclass(frozen=True)
@@ -114,7 +114,7 @@ class MultipartFileReceiver:
             self._file.write(chunk)
             return
         self._spool += chunk
-        if len(self._spool) > SPOOL_BYTES:
+        if len(self._spool) > INLINE_MAX_BYTES:
             fd, name = tempfile.mkstemp(dir=self._tmp_dir, prefix="upload-")
             self._tmp_path = Path(name)
             self._file = os.fdopen(fd, "wb")
