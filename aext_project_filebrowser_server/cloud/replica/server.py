@@ -34,6 +34,10 @@ from .storage import Database, open_engine
 log = logging.getLogger("aext_project_replica")
 
 JSON_BODY_LIMIT = 16 * 1024 * 1024
+# Socket reads and streamed body chunks of up to 1 MiB (Tornado's default is 64 KiB): a large
+# upload then costs 16 times fewer trips through Tornado, the multipart parser and the
+# hasher, and any small upload arrives in one chunk. Memory: at most 1 MiB per connection.
+CHUNK_BYTES = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -97,7 +101,9 @@ async def serve(config: ReplicaConfig, ready: Callable[[str], None]) -> None:
         loop.add_signal_handler(sig, stop.set)
     if config.exit_with_parent:
         _watch_stdin(loop, stop)
-    server = HTTPServer(make_app(state), max_body_size=JSON_BODY_LIMIT, xheaders=False)
+    server = HTTPServer(
+        make_app(state), max_body_size=JSON_BODY_LIMIT, chunk_size=CHUNK_BYTES, xheaders=False
+    )
     sockets = bind_sockets(config.port, config.host)
     server.add_sockets(sockets)
     port = sockets[0].getsockname()[1]

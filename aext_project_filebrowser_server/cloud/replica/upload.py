@@ -107,7 +107,7 @@ class MultipartFileReceiver:
     def _on_part_data(self, data: bytes, start: int, end: int) -> None:
         if not self._in_file_part:
             return
-        chunk = data[start:end]
+        chunk = memoryview(data)[start:end]  # no copy; not kept beyond this call
         self._hash.update(chunk)
         self._size += len(chunk)
         if self._file is not None:
