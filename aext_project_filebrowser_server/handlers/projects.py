@@ -60,6 +60,11 @@ class ProjectsRESTHandler(ProjectsAPIHandler):
         # conditional GET must never turn into a 304.
         return False
 
+    def compute_etag(self) -> str | None:
+        # With conditional GETs off, Tornado's default ETag (a SHA-1 of the body) is never
+        # used, and hashing the ~0.5 MiB list of 1,000 projects costs ~1 ms per request.
+        return None
+
     async def run(self, work: Awaitable[T]) -> T:
         """Await a service call, turning its errors into JSON API errors."""
         try:
