@@ -11,6 +11,9 @@ import httpx
 import pytest
 from replica_helpers import SALES_FORECAST, error_code, upload
 
+from aext_project_filebrowser_server.cloud.replica.blobs import INLINE_MAX_BYTES, blob_path
+from aext_project_filebrowser_server.cloud.replica.fixtures import ReplicaProcess
+
 MakeProject = Callable[..., dict[str, Any]]
 
 
@@ -159,6 +162,24 @@ def test_range_downloads(alice: httpx.Client, pid: str) -> None:
     assert stale.status_code == 200 and stale.content == content
     fresh = alice.get(url, headers={"Range": "bytes=0-1", "If-Range": f'"{version}"'})
     assert fresh.status_code == 206 and fresh.content == content[:2]
+
+
+@pytest.mark.parametrize("size", [INLINE_MAX_BYTES, INLINE_MAX_BYTES + 1])
+def test_small_bodies_live_in_the_db_large_ones_in_blob_files(
+    replica: ReplicaProcess, alice: httpx.Client, pid: str, size: int
+) -> None:
+    content = hashlib.sha256(str(size).encode()).digest() * (size // 32) + b"x" * (size % 32)
+    sha256 = hashlib.sha256(content).hexdigest()
+    assert upload(alice, pid, "a.bin", content).status_code == 201
+    assert upload(alice, pid, "copy.bin", content).status_code == 201  # same blob, stored once
+    assert blob_path(replica.data_dir, sha256).exists() == (size > INLINE_MAX_BYTES)
+    for path in ("a.bin", "copy.bin"):
+        got = alice.get(files_url(pid, path))
+        assert got.content == content and got.headers["X-Checksum-Sha256"] == sha256
+    part = alice.get(files_url(pid, "a.bin"), headers={"Range": f"bytes={size - 40}-{size - 1}"})
+    assert part.status_code == 206 and part.content == content[-40:]
+    head = alice.head(files_url(pid, "a.bin"))
+    assert head.content == b"" and head.headers["Content-Length"] == str(size)
 
 
 def test_versions_url_ambiguity(alice: httpx.Client, pid: str) -> None:
