@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -11,14 +10,13 @@ import httpx
 import pytest
 
 from aext_project_filebrowser_server.cloud.replica.fixtures import ReplicaProcess, start_replica
-from aext_project_filebrowser_server.context import AppContext
-from aext_project_filebrowser_server.schemas.projects import CloudProject, local_from_cloud
-from aext_project_filebrowser_server.services.sync.local_files import write_marker
-from aext_project_filebrowser_server.services.sync.snapshot import marker_path
-from aext_project_filebrowser_server.store import projects as project_store
-from aext_project_filebrowser_server.store.engine import write
-
-from .helpers import ALICE_KEY, Project
+from aext_project_filebrowser_server.testing import (
+    ALICE_KEY,
+    Project,
+    cloud_client,
+    create_project,
+    unique_name,
+)
 
 
 @pytest.fixture(scope="module")
@@ -56,9 +54,7 @@ def pfb_extension_config(
 @pytest.fixture
 def cloud_http(guard_cloud: ReplicaProcess) -> Iterator[httpx.Client]:
     """Alice talking to the replica directly, as another client would."""
-    with httpx.Client(
-        base_url=guard_cloud.url, headers={"Authorization": f"Bearer {ALICE_KEY}"}, timeout=30
-    ) as client:
+    with cloud_client(guard_cloud.url) as client:
         yield client
 
 
@@ -69,16 +65,7 @@ def make_project(
     """A new cloud project plus its local folder, marker and store row."""
 
     async def make() -> Project:
-        name = f"g-{uuid.uuid4().hex[:12]}"
-        answer = cloud_http.post("/api/projects", json={"title": name, "name": name})
-        assert answer.status_code == 201, answer.text
-        cloud = CloudProject.model_validate(answer.json())
-        root = tmp_path / "folders" / name
-        root.mkdir(parents=True)
-        write_marker(marker_path(root), cloud.id)
-        context: AppContext = jp_serverapp.web_app.settings["pfb_context"]
-        assert context.db is not None
-        await write(context.db, project_store.insert_project, local_from_cloud(cloud, str(root)))
-        return Project(cloud.id, root)
+        name = unique_name("g")
+        return await create_project(jp_serverapp, cloud_http, name, tmp_path / "folders" / name)
 
     return make

@@ -21,18 +21,16 @@ import httpx
 import pytest
 
 from aext_project_filebrowser_server.cloud.replica.fixtures import ReplicaProcess
-
-from .helpers import (
-    EXT,
+from aext_project_filebrowser_server.testing import (
+    EXTENSION,
     Project,
-    delete_remote,
     local_files,
     remote_files,
     run_over_ws,
-    sync_message,
-    trashed_files,
     write_tree,
 )
+
+from .helpers import delete_remote, sync_message, trashed_files
 
 TREE = {f"data/part-{i:02d}.csv": f"row {i}\n".encode() for i in range(16)} | {
     "README.md": b"# guarded\n",
@@ -217,7 +215,7 @@ async def test_concurrent_syncs_of_one_project_exactly_one_proceeds(
     project = await make_project()
     write_tree(project.root, TREE)
     guard_cloud.set_faults("latency=150ms")  # keeps the winner running while the rest arrive
-    sockets = [await jp_ws_fetch(EXT, "ws") for _ in range(6)]
+    sockets = [await jp_ws_fetch(EXTENSION, "ws") for _ in range(6)]
     kinds = ["sync", "push", "sync", "sync", "push", "sync"]
     requests = [sync_message(project.id, kind) for kind in kinds]
     for ws, (_, message) in zip(sockets, requests, strict=True):

@@ -13,16 +13,16 @@ from aext_project_filebrowser_server.cloud.replica.fixtures import (
     ReplicaProcess,
     start_replica,
 )
-
-from .helpers import (
+from aext_project_filebrowser_server.testing import (
     ALICE_KEY,
     Project,
     local_files,
     remote_files,
     run_over_ws,
-    trashed_files,
     write_tree,
 )
+
+from .helpers import trashed_files
 
 TREE = {f"notes/{i:02d}.md": f"note {i}\n".encode() for i in range(12)}
 

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import uuid
 from collections.abc import Awaitable, Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -15,13 +13,15 @@ import pytest
 
 from aext_project_filebrowser_server.cloud.replica.fixtures import ReplicaProcess, start_replica
 from aext_project_filebrowser_server.context import AppContext
-from aext_project_filebrowser_server.schemas.projects import CloudProject, local_from_cloud
-from aext_project_filebrowser_server.services.sync.local_files import write_marker
-from aext_project_filebrowser_server.services.sync.snapshot import marker_path
-from aext_project_filebrowser_server.store import projects as project_store
-from aext_project_filebrowser_server.store.engine import write
-
-EXT = "aext_project_filebrowser_server"
+from aext_project_filebrowser_server.testing import (
+    EXTENSION,
+    Project,
+    cloud_client,
+    create_project,
+    server_context,
+    unique_name,
+    write_tree,
+)
 
 
 @pytest.fixture(scope="module")
@@ -57,23 +57,8 @@ def pfb_extension_config(
 @pytest.fixture
 def cloud_http(faulty_replica: ReplicaProcess) -> Iterator[httpx.Client]:
     """Alice talking to the replica directly, as another Jupyter server would."""
-    with httpx.Client(
-        base_url=faulty_replica.url,
-        headers={"Authorization": "Bearer demo-alice-key"},
-        timeout=30,
-    ) as client:
+    with cloud_client(faulty_replica.url) as client:
         yield client
-
-
-@dataclass(frozen=True)
-class Project:
-    id: str
-    root: Path
-
-
-def server_context(jp_serverapp: Any) -> AppContext:
-    context: AppContext = jp_serverapp.web_app.settings["pfb_context"]
-    return context
 
 
 @pytest.fixture
@@ -83,24 +68,16 @@ def context(jp_serverapp: Any) -> AppContext:
 
 @pytest.fixture
 def make_project(
-    context: AppContext, cloud_http: httpx.Client, tmp_path: Path
+    jp_serverapp: Any, cloud_http: httpx.Client, tmp_path: Path
 ) -> Callable[[dict[str, bytes]], Awaitable[Project]]:
     """A new cloud project with its local folder (holding `files`) and store row."""
 
     async def make(files: dict[str, bytes]) -> Project:
-        name = f"h-{uuid.uuid4().hex[:12]}"
-        answer = cloud_http.post("/api/projects", json={"title": name, "name": name})
-        assert answer.status_code == 201, answer.text
-        cloud = CloudProject.model_validate(answer.json())
+        name = unique_name("h")
         root = tmp_path / "folders" / name
-        root.mkdir(parents=True)
-        write_marker(marker_path(root), cloud.id)
-        for relative, data in files.items():
-            (root / relative).parent.mkdir(parents=True, exist_ok=True)
-            (root / relative).write_bytes(data)
-        assert context.db is not None
-        await write(context.db, project_store.insert_project, local_from_cloud(cloud, str(root)))
-        return Project(cloud.id, root)
+        project = await create_project(jp_serverapp, cloud_http, name, root)
+        write_tree(root, files)
+        return project
 
     return make
 
@@ -117,14 +94,6 @@ def put_remote(client: httpx.Client, project_id: str, path: str, data: bytes) ->
     assert answer.status_code in (200, 201), answer.text
     version: str = answer.json()["file_version_id"]
     return version
-
-
-def remote_files(client: httpx.Client, project_id: str) -> dict[str, bytes]:
-    listing = client.get(f"/api/projects/{project_id}/files", params={"limit": 1000}).json()
-    return {
-        item["path"]: client.get(f"/api/projects/{project_id}/files/{item['path']}").content
-        for item in listing["items"]
-    }
 
 
 def older_revisions(client: httpx.Client, project_id: str, path: str) -> list[bytes]:
@@ -144,14 +113,6 @@ def older_revisions(client: httpx.Client, project_id: str, path: str) -> list[by
     return contents
 
 
-def local_files(root: Path) -> dict[str, bytes]:
-    return {
-        p.relative_to(root).as_posix(): p.read_bytes()
-        for p in sorted(root.rglob("*"))
-        if p.is_file() and ".aext-project" not in p.relative_to(root).parts
-    }
-
-
 def trashed(root: Path) -> dict[str, bytes]:
     """Everything in the project's trash, by path inside the dated trash folder."""
     trash = root / ".aext-project" / "trash"
@@ -160,29 +121,6 @@ def trashed(root: Path) -> dict[str, bytes]:
         for p in sorted(trash.rglob("*"))
         if p.is_file()
     }
-
-
-async def run_over_ws(
-    jp_ws_fetch: Any, project_id: str, kind: str = "sync", *, cancel_when_accepted: bool = False
-) -> list[dict[str, Any]]:
-    """Send one sync request over the WebSocket and collect its messages until it ends."""
-    ws = await jp_ws_fetch(EXT, "ws")
-    request_id = uuid.uuid4().hex
-    ws.write_message(json.dumps({"type": kind, "request_id": request_id, "project_id": project_id}))
-    messages = []
-    while True:
-        raw = await asyncio.wait_for(ws.read_message(), 60)
-        assert raw is not None, "socket closed early"
-        message = json.loads(raw)
-        if message.get("request_id") != request_id:
-            continue
-        messages.append(message)
-        if message["type"] == "accepted" and cancel_when_accepted:
-            ws.write_message(json.dumps({"type": "cancel", "request_id": request_id}))
-        if message["type"] in ("completed", "failed"):
-            break
-    ws.close()
-    return messages
 
 
 async def wait_for_request(context: AppContext, request_id: str | None) -> None:
@@ -199,5 +137,7 @@ async def api(
 ) -> tuple[int, Any]:
     """Call the extension's REST API; returns (status, decoded JSON)."""
     payload = json.dumps(body) if body is not None else (b"" if method == "POST" else None)
-    response = await jp_fetch(EXT, *parts, method=method, body=payload, raise_error=False, **kw)
+    response = await jp_fetch(
+        EXTENSION, *parts, method=method, body=payload, raise_error=False, **kw
+    )
     return response.code, json.loads(response.body) if response.body else None

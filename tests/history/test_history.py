@@ -17,8 +17,9 @@ from aext_project_filebrowser_server.services.sync.run import load_project
 from aext_project_filebrowser_server.store import runs as run_store
 from aext_project_filebrowser_server.store.engine import read, write
 from aext_project_filebrowser_server.store.models import SyncConflict, SyncRun, utcnow
+from aext_project_filebrowser_server.testing import local_files, remote_files, run_over_ws
 
-from .conftest import api, local_files, remote_files, run_over_ws
+from .conftest import api
 
 
 async def test_runs_are_listed_newest_first_with_what_they_did(

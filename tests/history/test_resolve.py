@@ -10,17 +10,9 @@ from tornado.httpclient import HTTPClientError
 
 from aext_project_filebrowser_server.services import history
 from aext_project_filebrowser_server.services.conflicts import original_of
+from aext_project_filebrowser_server.testing import local_files, remote_files, run_over_ws
 
-from .conftest import (
-    api,
-    local_files,
-    older_revisions,
-    put_remote,
-    remote_files,
-    run_over_ws,
-    trashed,
-    wait_for_request,
-)
+from .conftest import api, older_revisions, put_remote, trashed, wait_for_request
 
 OURS, THEIRS = b"local edit\n", b"cloud edit\n"
 

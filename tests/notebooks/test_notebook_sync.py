@@ -14,20 +14,14 @@ from aext_project_filebrowser_server.services import history
 from aext_project_filebrowser_server.services.sync.notebook_merge import describe_conflict
 from aext_project_filebrowser_server.services.sync.plan import Conflict
 from aext_project_filebrowser_server.services.sync.run import load_project, make_plan
-
-from .conftest import (
-    cells_of,
-    dump,
+from aext_project_filebrowser_server.testing import (
     local_files,
-    notebook,
-    put_remote,
-    ran,
     remote_files,
     run_over_ws,
     server_context,
-    source_of,
-    versions,
 )
+
+from .conftest import cells_of, dump, notebook, put_remote, ran, source_of, versions
 
 PATH = "analysis.ipynb"
 BASE = notebook(

@@ -26,8 +26,9 @@ from aext_project_filebrowser_server.services.sync.snapshot import marker_path
 from aext_project_filebrowser_server.store import projects as project_store
 from aext_project_filebrowser_server.store.engine import close_database, open_database, write
 from aext_project_filebrowser_server.store.migrate import upgrade_if_needed
+from aext_project_filebrowser_server.testing import local_files, run_over_ws, server_context
 
-from .conftest import cells_of, dump, local_files, notebook, ran, run_over_ws, server_context
+from .conftest import cells_of, dump, notebook, ran
 
 PATH = "shared.ipynb"
 BASE = notebook(

@@ -3,7 +3,6 @@ create many projects and may set faults; the session replica stays clean)."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -14,12 +13,15 @@ import pytest
 from aext_project_filebrowser_server.cloud.replica.fixtures import ReplicaProcess, start_replica
 from aext_project_filebrowser_server.context import AppContext
 from aext_project_filebrowser_server.schemas.projects import CloudProject, local_from_cloud
-from aext_project_filebrowser_server.services.sync.local_files import write_marker
-from aext_project_filebrowser_server.services.sync.snapshot import marker_path
 from aext_project_filebrowser_server.store import projects as project_store
 from aext_project_filebrowser_server.store.engine import write
-
-from .helpers import ALICE_KEY, Project
+from aext_project_filebrowser_server.testing import (
+    ALICE_KEY,
+    Project,
+    cloud_client,
+    create_project,
+    unique_name,
+)
 
 
 @pytest.fixture(scope="module")
@@ -58,9 +60,7 @@ def pfb_extension_config(
 
 @pytest.fixture
 def cloud_http(security_replica: ReplicaProcess) -> Iterator[httpx.Client]:
-    with httpx.Client(
-        base_url=security_replica.url, headers={"Authorization": f"Bearer {ALICE_KEY}"}, timeout=30
-    ) as client:
+    with cloud_client(security_replica.url) as client:
         yield client
 
 
@@ -78,16 +78,10 @@ def make_project(
     """A new cloud project (in the module's replica) with its folder, marker and row."""
 
     async def make() -> Project:
-        name = f"s-{uuid.uuid4().hex[:12]}"
-        answer = cloud_http.post("/api/projects", json={"title": name, "name": name})
-        assert answer.status_code == 201, answer.text
-        cloud = CloudProject.model_validate(answer.json())
         # Each project alone in its folder, named `proj`, so tests can put a sibling whose
         # name starts with it (`proj-evil`) right next to it.
+        name = unique_name("s")
         root = tmp_path / "folders" / name / "proj"
-        root.mkdir(parents=True)
-        write_marker(marker_path(root), cloud.id)
-        await insert_project(jp_serverapp, cloud, root)
-        return Project(cloud.id, root)
+        return await create_project(jp_serverapp, cloud_http, name, root)
 
     return make

@@ -26,8 +26,7 @@ from tornado.websocket import WebSocketHandler, websocket_connect
 
 from aext_project_filebrowser_server.handlers import default_handlers
 from aext_project_filebrowser_server.handlers.openapi import EXTENSION_PATH, openapi_document
-
-from .helpers import EXT
+from aext_project_filebrowser_server.testing import EXTENSION
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD")
 ALLOWED_ORIGIN = "https://lab.example.org"
@@ -58,7 +57,7 @@ def implemented(handler: type[Any]) -> set[str]:
 
 def registered(jp_serverapp: Any) -> list[tuple[str, type[Any]]]:
     """The handlers the running extension app registered (not a copy of the table)."""
-    (app,) = jp_serverapp.extension_manager.extension_apps[EXT]
+    (app,) = jp_serverapp.extension_manager.extension_apps[EXTENSION]
     routes = [(pattern, handler) for pattern, handler, *_ in app.handlers]
     assert {h for _, h in routes} == {h for _, h in default_handlers}
     # Every documented operation is served by one of them.
@@ -151,7 +150,9 @@ async def test_the_right_token_gets_in(
             reply = await fetch(url(jp_http_port, jp_base_url, path), method, jp_auth_header)
             assert reply.code != 403, (method, path, reply.body)
             assert reply.code < 500, (method, path, reply.code)
-    health = await fetch(url(jp_http_port, jp_base_url, f"/{EXT}/health"), "GET", jp_auth_header)
+    health = await fetch(
+        url(jp_http_port, jp_base_url, f"/{EXTENSION}/health"), "GET", jp_auth_header
+    )
     assert health.code == 200
 
 
@@ -213,7 +214,7 @@ async def test_cross_origin_websocket_is_refused(
     look-alikes of the allowed origin included. From the allowed origin and from the
     server's own origin the same cookie gets in (the controls)."""
     cookies = await log_in(jp_http_port, jp_base_url, jp_serverapp.identity_provider.token)
-    address = url(jp_http_port, jp_base_url, f"/{EXT}/ws", scheme="ws")
+    address = url(jp_http_port, jp_base_url, f"/{EXTENSION}/ws", scheme="ws")
     for origin in FOREIGN_ORIGINS:
         headers = {"Cookie": cookie_header(cookies), "Origin": origin}
         with pytest.raises(HTTPClientError) as refused:
@@ -247,7 +248,7 @@ async def test_cookie_authenticated_writes_need_the_xsrf_token(
 ) -> None:
     cookies = await log_in(jp_http_port, jp_base_url, jp_serverapp.identity_provider.token)
     created = await fetch(
-        url(jp_http_port, jp_base_url, f"/{EXT}/projects"),
+        url(jp_http_port, jp_base_url, f"/{EXTENSION}/projects"),
         "POST",
         jp_auth_header,
         body=json.dumps({"title": "XSRF target"}),
@@ -257,7 +258,7 @@ async def test_cookie_authenticated_writes_need_the_xsrf_token(
     session = {"Cookie": cookie_header(cookies), "Authorization": ""}
 
     def address(path: str) -> str:
-        return url(jp_http_port, jp_base_url, f"/{EXT}{path.replace('{id}', project['id'])}")
+        return url(jp_http_port, jp_base_url, f"/{EXTENSION}{path.replace('{id}', project['id'])}")
 
     # The cookie does authenticate: a GET with it alone works.
     listed = await fetch(address("/projects"), "GET", session)

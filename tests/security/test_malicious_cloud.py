@@ -24,10 +24,10 @@ import pytest
 from aext_project_filebrowser_server.schemas.projects import CloudProject, ProjectOwner
 from aext_project_filebrowser_server.services.sync.local_files import write_marker
 from aext_project_filebrowser_server.services.sync.snapshot import marker_path
+from aext_project_filebrowser_server.testing import Project, local_files, run_over_ws
 
 from .conftest import insert_project
 from .evil_cloud import EvilCloud, EvilFile, sha, start_evil_cloud, stop_evil_cloud
-from .helpers import Project, local_files, run_over_ws
 
 
 @pytest.fixture

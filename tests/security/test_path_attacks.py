@@ -25,8 +25,14 @@ import pytest
 from tornado.httpclient import AsyncHTTPClient, HTTPResponse
 
 from aext_project_filebrowser_server.services.sync.snapshot import marker_path
-
-from .helpers import EXT, Project, local_files, remote_files, run_over_ws, write_tree
+from aext_project_filebrowser_server.testing import (
+    EXTENSION,
+    Project,
+    local_files,
+    remote_files,
+    run_over_ws,
+    write_tree,
+)
 
 MakeProject = Callable[[], Awaitable[Project]]
 
@@ -93,7 +99,7 @@ async def call(
     port: int, base_url: str, auth: dict[str, str], method: str, url_path: str, body: Any = None
 ) -> HTTPResponse:
     """A request with a hand-built (already percent-encoded) path, never normalised."""
-    url = f"http://127.0.0.1:{port}{base_url}{EXT}/{url_path}"
+    url = f"http://127.0.0.1:{port}{base_url}{EXTENSION}/{url_path}"
     return await AsyncHTTPClient().fetch(
         url,
         method=method,
@@ -320,7 +326,11 @@ async def test_project_titles_cannot_place_folders_outside_the_projects_root(
     folders = []
     for title in EVIL_TITLES:
         created = await jp_fetch(
-            EXT, "projects", method="POST", body=json.dumps({"title": title}), raise_error=False
+            EXTENSION,
+            "projects",
+            method="POST",
+            body=json.dumps({"title": title}),
+            raise_error=False,
         )
         if created.code == 400:  # a title the API refuses (control characters...)
             continue
@@ -332,14 +342,20 @@ async def test_project_titles_cannot_place_folders_outside_the_projects_root(
         answer = cloud_http.post("/api/projects", json={"title": title, "name": name})
         assert answer.status_code == 201, answer.text
         project_id = answer.json()["id"]
-        listed = await jp_fetch(EXT, "projects", params={"refresh": "true"})
+        listed = await jp_fetch(EXTENSION, "projects", params={"refresh": "true"})
         assert listed.code == 200
         started = await jp_fetch(
-            EXT, "projects", project_id, "download", method="POST", body="{}", raise_error=False
+            EXTENSION,
+            "projects",
+            project_id,
+            "download",
+            method="POST",
+            body="{}",
+            raise_error=False,
         )
         assert started.code == 202, started.body
         for _ in range(200):
-            detail = json.loads((await jp_fetch(EXT, "projects", project_id)).body)
+            detail = json.loads((await jp_fetch(EXTENSION, "projects", project_id)).body)
             if detail["project"]["local_path"]:
                 break
             await asyncio.sleep(0.05)

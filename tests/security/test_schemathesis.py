@@ -31,7 +31,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from .helpers import EXT, Project
+from aext_project_filebrowser_server.testing import EXTENSION, Project
 
 EXAMPLES_DEFAULT = 8
 EXAMPLES_LONG = 400
@@ -133,12 +133,12 @@ async def fuzz_server(
 ) -> Tally:
     project = await make_project()
     (project.root / "data.csv").write_text("a,b\n1,2\n")
-    base_url = f"http://127.0.0.1:{jp_http_port}{jp_base_url}{EXT}"
+    base_url = f"http://127.0.0.1:{jp_http_port}{jp_base_url}{EXTENSION}"
     tally = await asyncio.to_thread(fuzz, base_url, jp_auth_header, project.id, examples)
     statuses = dict(sorted(tally.by_status.items()))
     print(f"schemathesis: {tally.operations} operations, {tally.requests} requests, {statuses}")
     assert not tally.failures, "\n\n".join(tally.failures)
-    assert (await jp_fetch(EXT, "health")).code == 200
+    assert (await jp_fetch(EXTENSION, "health")).code == 200
     assert (await jp_fetch("api", "contents")).code == 200
     return tally
 

@@ -20,8 +20,7 @@ from typing import Any
 import pytest
 
 from aext_project_filebrowser_server.cloud.replica.fixtures import ReplicaProcess
-
-from .helpers import ALICE_KEY, EXT, write_tree
+from aext_project_filebrowser_server.testing import ALICE_KEY, EXTENSION, write_tree
 
 REFUSED_KEY = "sk-live-9f8e7d6c5b4a39281706f5e4d3c2b1a0-refused"
 
@@ -96,7 +95,7 @@ async def session(jp_fetch: Any, jp_ws_fetch: Any, projects_root: Path) -> list[
         if body is None and method in ("POST", "PATCH"):
             body = {}
         response = await jp_fetch(
-            EXT,
+            EXTENSION,
             *parts,
             method=method,
             body=None if body is None else json.dumps(body),
@@ -108,7 +107,7 @@ async def session(jp_fetch: Any, jp_ws_fetch: Any, projects_root: Path) -> list[
         return json.loads(response.body) if response.body else None
 
     async def over_ws(message: dict[str, Any]) -> None:
-        ws = await jp_ws_fetch(EXT, "ws")
+        ws = await jp_ws_fetch(EXTENSION, "ws")
         ws.write_message(json.dumps(message))
         while True:
             raw = await ws.read_message()

@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tornado.websocket import WebSocketClientConnection
 
-from .helpers import EXT
+from aext_project_filebrowser_server.testing import EXTENSION
 
 MIB = 1024 * 1024
 EXAMPLES_DEFAULT = 150
@@ -61,9 +61,9 @@ def check_replies(replies: list[dict[str, Any]], *, expect_error: bool) -> None:
 
 
 async def assert_server_unharmed(jp_fetch: Any, jp_ws_fetch: Any) -> None:
-    assert (await jp_fetch(EXT, "health")).code == 200
+    assert (await jp_fetch(EXTENSION, "health")).code == 200
     assert (await jp_fetch("api", "contents")).code == 200
-    fresh = await jp_ws_fetch(EXT, "ws")
+    fresh = await jp_ws_fetch(EXTENSION, "ws")
     assert await probe(fresh) == []
     fresh.close()
 
@@ -115,7 +115,7 @@ GARBAGE: list[str | bytes] = [
 async def test_garbage_gets_an_error_and_the_socket_stays_up(
     jp_fetch: Any, jp_ws_fetch: Any
 ) -> None:
-    ws = await jp_ws_fetch(EXT, "ws")
+    ws = await jp_ws_fetch(EXTENSION, "ws")
     for message in GARBAGE:
         ws.write_message(message, binary=isinstance(message, bytes))
         replies = await probe(ws)
@@ -126,7 +126,7 @@ async def test_garbage_gets_an_error_and_the_socket_stays_up(
 
 
 async def test_requests_for_unknown_things_fail_cleanly(jp_fetch: Any, jp_ws_fetch: Any) -> None:
-    ws = await jp_ws_fetch(EXT, "ws")
+    ws = await jp_ws_fetch(EXTENSION, "ws")
     ws.write_message(json.dumps({"type": "cancel", "request_id": "never-started"}))
     [reply] = await probe(ws)
     assert reply["type"] == "error" and reply["code"] == "not_running"
@@ -144,7 +144,7 @@ async def test_requests_for_unknown_things_fail_cleanly(jp_fetch: Any, jp_ws_fet
 async def test_messages_over_one_mib_close_the_socket_not_the_server(
     size: int, jp_fetch: Any, jp_ws_fetch: Any
 ) -> None:
-    ws = await jp_ws_fetch(EXT, "ws")
+    ws = await jp_ws_fetch(EXTENSION, "ws")
     ws.write_message(json.dumps({"type": "sync", "blob": "x" * size}))
     while (raw := await asyncio.wait_for(ws.read_message(), 10)) is not None:
         assert json.loads(raw)["type"] == "error"  # an error reply is the other acceptable end
@@ -155,7 +155,7 @@ async def test_messages_over_one_mib_close_the_socket_not_the_server(
 async def test_a_flood_of_bad_messages_is_answered_in_order(
     jp_fetch: Any, jp_ws_fetch: Any
 ) -> None:
-    ws = await jp_ws_fetch(EXT, "ws")
+    ws = await jp_ws_fetch(EXTENSION, "ws")
     for i in range(500):
         ws.write_message(json.dumps({"type": "explode", "n": i}))
     replies = await probe(ws, timeout=30)
@@ -199,7 +199,7 @@ MESSAGES = st.one_of(
 
 
 def fuzz_socket(jp_asyncio_loop: Any, jp_fetch: Any, jp_ws_fetch: Any, examples: int) -> int:
-    ws = jp_asyncio_loop.run_until_complete(jp_ws_fetch(EXT, "ws"))
+    ws = jp_asyncio_loop.run_until_complete(jp_ws_fetch(EXTENSION, "ws"))
     sent = 0
 
     @settings(

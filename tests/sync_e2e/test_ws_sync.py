@@ -11,7 +11,9 @@ from typing import Any
 import pytest
 from tornado.httpclient import HTTPClientError
 
-from .conftest import local_files, put_remote, remote_files, run_over_ws
+from aext_project_filebrowser_server.testing import local_files, remote_files, run_over_ws
+
+from .conftest import put_remote
 
 TREE = {
     "README.md": b"# hello\n",
