@@ -214,7 +214,8 @@ _DESCRIPTIONS = {
     412: "The project changed since it was read (`version_conflict`)",
     413: "The body is over 1 MiB (`body_too_large`)",
     428: "If-Match is required (`precondition_required`)",
-    502: "The cloud is unavailable (`cloud_unavailable`)",
+    502: "The cloud is unavailable, refused the request or sent an answer that cannot be trusted "
+    "(`cloud_unavailable`, `cloud_rejected`, `invalid_cloud_response`)",
     503: "The local store or folder is unavailable (`store_unavailable`...)",
 }
 

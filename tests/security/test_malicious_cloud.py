@@ -206,7 +206,7 @@ async def test_a_malformed_listing_is_refused_as_a_whole(
     messages = await run_over_ws(jp_ws_fetch, project.id, "sync")
 
     last = assert_ended_cleanly(messages)
-    assert last["type"] == "failed" and last["code"] == "cloud_unavailable", last
+    assert last["type"] == "failed" and last["code"] == "invalid_cloud_response", last
     assert local_files(project.root) == {"mine.txt": b"local"}
     assert not any(method != "GET" for method, _ in evil_cloud.requests), evil_cloud.requests
 

@@ -19,7 +19,14 @@ from pathlib import Path
 from typing import Any
 
 from ...cloud import client as cloud
-from ...cloud.errors import AuthRequired, CloudError, Forbidden, ProjectNotFound
+from ...cloud.errors import (
+    AuthRequired,
+    CloudError,
+    Forbidden,
+    InvalidCloudResponse,
+    InvalidRequest,
+    ProjectNotFound,
+)
 from ...context import AppContext
 from ...schemas.projects import LocalProject
 from ...store import projects as project_store
@@ -58,13 +65,20 @@ async def who_am_i(ctx: AppContext) -> str:
 
 
 def cloud_failure(exc: CloudError) -> ServiceError:
-    """The user-facing error of a cloud failure."""
+    """The user-facing error of a cloud failure. Each cause keeps its own code, so a user is
+    never told "the cloud is unavailable" when it answered but refused the request or sent
+    something that cannot be trusted."""
     if isinstance(exc, AuthRequired):
         return ServiceError(401, "auth_required_cloud", "the cloud did not accept the API key")
     if isinstance(exc, Forbidden):
         return ServiceError(403, "forbidden", "the cloud refused: no permission on this project")
     if isinstance(exc, ProjectNotFound):
         return ServiceError(404, "not_found", "the project no longer exists in the cloud")
+    if isinstance(exc, InvalidRequest):
+        return ServiceError(502, "cloud_rejected", f"the cloud refused the request: {exc}")
+    if isinstance(exc, InvalidCloudResponse):
+        why = f"the cloud sent an answer that cannot be trusted, nothing was changed: {exc}"
+        return ServiceError(502, "invalid_cloud_response", why)
     return ServiceError(502, "cloud_unavailable", f"the cloud is unavailable: {exc}")
 
 
