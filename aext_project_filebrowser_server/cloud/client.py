@@ -171,6 +171,8 @@ class CloudClient:
     api_key: str = field(repr=False)
     api_version: str = DEFAULT_API_VERSION
     retry: RetryPolicy = RetryPolicy()
+    # What this cloud taught us about itself (e.g. a lower page-size cap); see `list_files`.
+    learned: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -876,10 +878,25 @@ async def set_permissions(
 
 
 async def list_files(
-    client: CloudClient, project_id: str, *, page_size: int = FILES_PAGE_LIMIT
+    client: CloudClient, project_id: str, *, page_size: int | None = None
 ) -> list[CloudFile]:
     """The complete file listing of a project (every page). If any page fails this raises:
-    a partial listing is never returned."""
+    a partial listing is never returned.
+
+    Pages of `FILES_PAGE_LIMIT` save a round trip per 1,000 files, but the only public
+    evidence about the real cloud is pages of 1,000: if it refuses the larger limit (400),
+    the listing is asked again in pages of `PAGE_LIMIT`, and the client remembers that."""
+    size = page_size or client.learned.get("files_page_size", FILES_PAGE_LIMIT)
+    try:
+        return await _all_files(client, project_id, size)
+    except InvalidRequest:
+        if page_size is not None or size <= PAGE_LIMIT:
+            raise
+        client.learned["files_page_size"] = PAGE_LIMIT
+        return await _all_files(client, project_id, PAGE_LIMIT)
+
+
+async def _all_files(client: CloudClient, project_id: str, page_size: int) -> list[CloudFile]:
     files: list[CloudFile] = []
     async for items in _pages(
         client, _project_url(client, project_id, "files"), {"limit": page_size}, CloudFile

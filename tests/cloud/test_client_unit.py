@@ -531,6 +531,25 @@ async def test_list_page_failure_never_returns_a_partial_listing() -> None:
     assert str(rec.requests[1].url) == f"{BASE}/api/projects/p1/files?cursor=abc"
 
 
+async def test_a_cloud_that_caps_pages_lower_is_listed_in_pages_of_1000() -> None:
+    """The real cloud is only known to take `limit=1000`: a 400 for the larger page is
+    answered by listing again in pages of 1,000, and the next listing starts there."""
+    listing = {"items": [], "num_items": 0, "next_page_url": None}
+    rec = Recorder(
+        error(400, "invalid_request", "limit must be at most 1000"),
+        httpx.Response(200, json=listing),
+        httpx.Response(200, json=listing),
+    )
+    client = make(rec)
+    try:
+        assert await cc.list_files(client, "p1") == []
+        assert await cc.list_files(client, "p1") == []
+    finally:
+        await cc.aclose(client)
+    limits = [r.url.params["limit"] for r in rec.requests]
+    assert limits == ["10000", "1000", "1000"]
+
+
 async def test_next_page_url_to_another_origin_is_refused() -> None:
     rec = Recorder(
         httpx.Response(
