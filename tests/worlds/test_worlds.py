@@ -162,6 +162,8 @@ async def test_worlds_long(worlds_scratch: Path) -> None:
         reports += done
         failures += failed
         print(f"\nworlds {seeds[0]}..{seeds[-1]}: {figures(reports, time.monotonic() - started)}")
+        for failure in failed:  # at once: a run of hours may be stopped before its end
+            print(f"FAILED {failure[:2000]}")
         print(f"failing seeds so far: {len(failures)}", flush=True)
     print(f"\nworlds (long run): {figures(reports, time.monotonic() - started)}")
     _assert_no_failures(failures)
