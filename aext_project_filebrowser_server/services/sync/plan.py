@@ -50,7 +50,7 @@ from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal, TypeVar, get_args
+from typing import Literal, NamedTuple, TypeVar, get_args
 
 from .ignore import IgnoreRules, is_ignored
 from .names import conflict_copy_path
@@ -242,18 +242,18 @@ def plan_sync(
     """
     everything = frozenset(local.files) | set(remote.files) | set(base) | set(local.unreadable)
     visible = frozenset(p for p in everything if not is_ignored(rules, p))
-    tracked = sum(1 for p in base if p in visible)
+    tracked = len(visible.intersection(base))
     gate = _gate_on_states(local, remote, visible, tracked, force)
     if gate is not None:
         return Plan(operations=(), gate=gate)
     scope = _scope(paths)
-    planned = sorted(p for p in visible if _in_scope(p, scope))
+    planned = sorted(visible if scope is None else (p for p in visible if _in_scope(p, scope)))
     unreadable = frozenset(local.unreadable)
-    states = [
+    states = (
         _PathState(p, local.files.get(p), remote.files.get(p), base.get(p))
         for p in planned
         if p not in unreadable
-    ]
+    )
     naming = _ConflictNaming(who, where, now, taken=everything)
     operations, blocked = _decide(states, direction, naming)
     gate = _gate_on_deletions(operations, tracked, force)
@@ -276,8 +276,7 @@ _ALLOWED_SIDES: Mapping[Direction, frozenset[_Side]] = {
 _UNREADABLE_REASON = "the local file could not be read; it is left alone on both sides"
 
 
-@dataclass(frozen=True, slots=True)
-class _PathState:
+class _PathState(NamedTuple):  # one per planned path: a tuple is cheap to build (states.py)
     path: str
     local: LocalFile | None
     remote: CloudFile | None
@@ -522,8 +521,10 @@ def _gate_on_states(
             "before: the folder may be unmounted, moved or replaced. Nothing was changed.",
             forceable=False,
         )
-    local_count = sum(1 for p in (*local.files, *local.unreadable) if p in visible)
-    remote_count = sum(1 for p in remote.files if p in visible)
+    local_count = len(visible.intersection(local.files)) + len(
+        visible.intersection(local.unreadable)
+    )
+    remote_count = len(visible.intersection(remote.files))
     if force or not tracked or (local_count == 0) == (remote_count == 0):
         return None
     empty_side = "project folder" if local_count == 0 else "cloud project"
