@@ -45,8 +45,10 @@ def list_files(session: Session, project_id: str) -> list[FileRecord]:
     """Every file row of a project, ordered by path."""
     # Plain column tuples, not ORM entities: a sync loads every row of the project, and
     # building entities (and converting `updated_at`, which FileRecord does not carry) was
-    # 30 % of a no-change sync of 10,000 files. The columns are in FileRecord's field order.
-    rows = session.execute(
+    # 30 % of a no-change sync of 10,000 files. Run on the Core connection, since even for
+    # plain columns the ORM's result machinery cost a fifth of this function. The columns are
+    # in FileRecord's field order.
+    rows = session.connection().execute(
         select(*_COLUMNS).where(ProjectFile.project_id == project_id).order_by(ProjectFile.path)
     )
     return [FileRecord(*row) for row in rows]

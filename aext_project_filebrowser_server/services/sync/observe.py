@@ -18,7 +18,7 @@ from ...store import files as file_store
 from ...store.engine import Database, read, write
 from ...store.files import FileRecord
 from .ignore import IgnoreRules
-from .snapshot import take_snapshot
+from .snapshot import SnapshotResult, take_snapshot
 from .states import BaseFile, LocalSnapshot, RemoteListing
 
 
@@ -62,10 +62,16 @@ async def list_remote(
 async def observe_project(
     db: Database, client: CloudClient, project_id: str, root: Path
 ) -> Observation:
-    """Snapshot the folder and list the cloud at the same time, then read the base."""
-    records = {r.path: r for r in await read(db, file_store.list_files, project_id)}
-    snapshot_task = asyncio.to_thread(take_snapshot, root, records)
-    result, (remote, error) = await asyncio.gather(snapshot_task, list_remote(client, project_id))
+    """List the cloud while the store is read and the folder snapshotted (network on one
+    side, disk and CPU on the other), then read the base from the store's rows."""
+
+    async def local_side() -> tuple[dict[str, FileRecord], SnapshotResult]:
+        records = {r.path: r for r in await read(db, file_store.list_files, project_id)}
+        return records, await asyncio.to_thread(take_snapshot, root, records)
+
+    (records, result), (remote, error) = await asyncio.gather(
+        local_side(), list_remote(client, project_id)
+    )
     if result.cache_updates:
         await write(db, file_store.save_files, project_id, result.cache_updates)
         records.update({r.path: r for r in result.cache_updates})
