@@ -80,7 +80,7 @@ from .errors import (
     ProjectNotFound,
     RateLimited,
 )
-from .transfer import DownloadSink, MultipartFileBody, chunk_size_for, sha256_file
+from .transfer import CloudTransport, DownloadSink, MultipartFileBody, sha256_file
 
 __all__ = [
     "DEFAULT_API_VERSION",
@@ -268,7 +268,7 @@ def make_cloud_client(
         raise ValueError(f"cloud base URL must be an http(s) URL, got {base_url!r}")
     policy = retry_policy or RetryPolicy(attempts=retry_attempts, timeout=retry_timeout)
     if transport is None:
-        transport = httpx.AsyncHTTPTransport(
+        transport = CloudTransport(  # reads the socket in large pieces: see its docstring
             limits=httpx.Limits(
                 max_connections=max_connections,
                 max_keepalive_connections=max_connections,
@@ -1056,7 +1056,8 @@ async def _receive(
     version_id = _unquote_etag(resp.headers.get("ETag"))
     async with DownloadSink(dest, durable=durable) as sink:
         # Content-Encoding is decoded (we ask for identity; a server may still compress).
-        async for chunk in resp.aiter_bytes(chunk_size_for(expected_size)):
+        # Pieces come as received (no re-chunking copy): the sink batches them.
+        async for chunk in resp.aiter_bytes():
             await sink.write(chunk)
         await sink.close()
         if expected_size is not None and sink.size != expected_size:
