@@ -13,6 +13,7 @@ the event. The reference is the PATCH round trip alone.
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import statistics
 import time
@@ -114,13 +115,40 @@ async def _first_change(ws: WebSocketClientConnection, project_id: str) -> float
             return time.perf_counter()
 
 
+class GcPauses:
+    """This (client) process's garbage-collector pauses, as (start, end) perf_counter pairs,
+    recorded with `gc.callbacks` while the block runs."""
+
+    def __init__(self) -> None:
+        self.pauses: list[tuple[float, float, int]] = []
+        self._started = 0.0
+
+    def _callback(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.pauses.append((self._started, time.perf_counter(), info["generation"]))
+
+    def __enter__(self) -> GcPauses:
+        gc.callbacks.append(self._callback)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        gc.callbacks.remove(self._callback)
+
+    def within(self, start: float, end: float) -> float:
+        """Milliseconds of GC pause between `start` and `end`."""
+        return sum(max(0.0, min(b, end) - max(a, start)) for a, b, _ in self.pauses) * 1000
+
+
 async def _fanout(
     env: Env, server: Proc, targets: list[projects.BenchProject], clients: int, trials: int
-) -> tuple[list[float], list[float], list[float]]:
+) -> tuple[list[float], list[float], list[float], list[float]]:
     connections = await _subscribe(env, server, clients)
     last: list[float] = []
     patch: list[float] = []
     every: list[float] = []
+    paused: list[float] = []  # this process's GC pauses during each trial, ms
     versions: dict[str, int] = {}
     headers = {"Authorization": f"token {env.token}"}
     try:
@@ -129,30 +157,32 @@ async def _fanout(
                 answer = await http.get(f"{server.url}{EXTENSION}/projects/{target.id}")
                 answer.raise_for_status()
                 versions[target.id] = int(answer.headers["ETag"].strip('"'))
-            for trial in range(trials):
-                target = targets[trial % len(targets)]
-                waiters = [
-                    asyncio.ensure_future(_first_change(ws, target.id)) for ws in connections
-                ]
-                await asyncio.sleep(0)  # let every waiter start reading
-                started = time.perf_counter()
-                answer = await http.patch(
-                    f"{server.url}{EXTENSION}/projects/{target.id}",
-                    json={"title": f"Bench fan-out {trial}"},
-                    headers={"If-Match": f'"{versions[target.id]}"'},
-                )
-                answered = time.perf_counter()
-                answer.raise_for_status()
-                versions[target.id] = int(answer.headers["ETag"].strip('"'))
-                received = await asyncio.wait_for(asyncio.gather(*waiters), 30)
-                last.append((max(received) - started) * 1000)
-                patch.append((answered - started) * 1000)
-                every.extend((t - started) * 1000 for t in received)
-                await asyncio.sleep(0.05)  # let stragglers' other messages drain
+            with GcPauses() as gcp:
+                for trial in range(trials):
+                    target = targets[trial % len(targets)]
+                    waiters = [
+                        asyncio.ensure_future(_first_change(ws, target.id)) for ws in connections
+                    ]
+                    await asyncio.sleep(0)  # let every waiter start reading
+                    started = time.perf_counter()
+                    answer = await http.patch(
+                        f"{server.url}{EXTENSION}/projects/{target.id}",
+                        json={"title": f"Bench fan-out {trial}"},
+                        headers={"If-Match": f'"{versions[target.id]}"'},
+                    )
+                    answered = time.perf_counter()
+                    answer.raise_for_status()
+                    versions[target.id] = int(answer.headers["ETag"].strip('"'))
+                    received = await asyncio.wait_for(asyncio.gather(*waiters), 30)
+                    last.append((max(received) - started) * 1000)
+                    patch.append((answered - started) * 1000)
+                    every.extend((t - started) * 1000 for t in received)
+                    paused.append(gcp.within(started, max(received)))
+                    await asyncio.sleep(0.05)  # let stragglers' other messages drain
     finally:
         for ws in connections:
             ws.close()
-    return last, patch, every
+    return last, patch, every, paused
 
 
 def fanout_row(env: Env, server: Proc, made: list[projects.BenchProject]) -> Row:
@@ -162,7 +192,8 @@ def fanout_row(env: Env, server: Proc, made: list[projects.BenchProject]) -> Row
         CpuUse({"Jupyter": server.pid, "replica": env.replica.pid}) as cpu,
         maybe_profile(env, "ws_fanout", server.pid, "fanout"),
     ):
-        last, patch, every = asyncio.run(_fanout(env, server, targets, clients, trials))
+        last, patch, every, paused = asyncio.run(_fanout(env, server, targets, clients, trials))
+    worst = max(range(len(last)), key=last.__getitem__)
     ours = Series(f"PATCH sent → last of {clients} clients has project_changed", "ms", last)
     ref = Series("PATCH round trip alone (REST + cloud update)", "ms", patch)
     return Row(
@@ -176,6 +207,9 @@ def fanout_row(env: Env, server: Proc, made: list[projects.BenchProject]) -> Row
         notes=[
             f"per-client latency median {statistics.median(every):.1f} ms, "
             f"max {max(every):.1f} ms over {len(every)} deliveries",
+            f"this client's GC pauses during a trial: max {max(paused):.1f} ms, "
+            f"{paused[worst]:.1f} ms in the slowest trial ({last[worst]:.1f} ms; its PATCH "
+            f"{patch[worst]:.1f} ms)",
             cpu.text(),
         ],
     )
