@@ -100,7 +100,10 @@ async def make_plan(
         raise cloud_failure(exc) from None
     if observation.remote_error is not None:  # say why, not just "listing incomplete"
         raise cloud_failure(observation.remote_error)
-    return plan_sync(
+    who = who or await who_am_i(ctx)
+    # Planning is pure CPU, ~35 ms per 10,000 files: in a worker, so the loop stays free.
+    return await asyncio.to_thread(
+        plan_sync,
         observation.local,
         observation.remote,
         observation.base,
@@ -108,7 +111,7 @@ async def make_plan(
         force=force,
         rules=observation.rules,
         now=datetime.now(timezone.utc),
-        who=who or await who_am_i(ctx),
+        who=who,
         where=ctx.settings.server_name,
         paths=paths,
     )
