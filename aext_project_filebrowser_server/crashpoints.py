@@ -6,9 +6,11 @@ to `NAME:N` (SIGKILL this process the N-th time NAME is reached; N defaults to 1
 crash-matrix tests start a Jupyter server with it, sync, and check what survived. Points:
 
 - `after_journal`   the operations are journaled, nothing executed yet
-- `mid_upload`      part of a file's body was sent
+- `mid_upload`      a request is under way: for a small file (one piece) its headers are
+                    sent and no content yet; for a larger one, after each piece sent
 - `after_upload`    the cloud accepted an upload, its base not yet committed
-- `mid_download`    part of a download was written to the temp file
+- `mid_download`    at each write of received pieces to the temp file (for a small file
+                    the bytes may not be in the temp file yet)
 - `after_temp_write` a verified download sits in the temp file, not yet renamed
 - `after_rename`    the download was renamed into place, its base not yet committed
 - `after_commit`    a group of finished operations was committed
