@@ -12,3 +12,8 @@ def _jupyter_server_extension_points() -> list[dict[str, Any]]:
     from .extension import ProjectFileBrowserApp
 
     return [{"module": "aext_project_filebrowser_server", "app": ProjectFileBrowserApp}]
+
+
+def _jupyter_labextension_paths() -> list[dict[str, str]]:
+    """Where the prebuilt Projects panel lives, for `jupyter labextension develop`."""
+    return [{"src": "labextension", "dest": "aext-project-filebrowser"}]

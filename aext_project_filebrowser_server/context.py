@@ -9,6 +9,7 @@ from .cloud.client import CloudClient
 from .services.events import EventBus
 from .services.project_list_cache import ProjectListCache
 from .services.running import SyncRegistry
+from .services.subscriptions import Subscriptions
 from .store.engine import Database
 from .store.migrate import MigrationState
 
@@ -24,6 +25,8 @@ class Settings:
     cloud_configured: bool
     sync_concurrency: int
     server_name: str
+    #: The Jupyter root (`ServerApp.root_dir`): contents-API paths are relative to it.
+    contents_root: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -38,3 +41,4 @@ class AppContext:
     events: EventBus
     syncs: SyncRegistry
     project_lists: ProjectListCache = field(default_factory=ProjectListCache)
+    subscriptions: Subscriptions = field(default_factory=Subscriptions)

@@ -16,6 +16,7 @@ from .cloud.client import aclose, make_cloud_client
 from .config import default_db_url
 from .context import AppContext, Settings
 from .handlers import default_handlers
+from .services.cloud_poll import poll_cloud
 from .services.events import EventBus
 from .services.history import prune_history_sync
 from .services.recovery import recover_interrupted
@@ -104,6 +105,15 @@ class ProjectFileBrowserApp(ExtensionApp):
         ("analysis (conflict, alice on <server_name>, ...)"). Default: the host name.""",
     )
 
+    cloud_poll_interval = Float(
+        10.0,
+        config=True,
+        help="""Seconds between checks of the cloud for edits made elsewhere, for the
+        downloaded projects some open tab is subscribed to (one file listing per project and
+        check, however many tabs watch it; a change is broadcast as project_changed).
+        0 turns the checks off.""",
+    )
+
     history_retention_days = Int(
         90,
         config=True,
@@ -169,6 +179,15 @@ class ProjectFileBrowserApp(ExtensionApp):
             raise TraitError(f"ProjectFileBrowserApp.sync_concurrency must be 1-64, got {value}")
         return value
 
+    @validate("cloud_poll_interval")
+    def _check_poll_interval(self, proposal: dict[str, Any]) -> float:
+        value = float(proposal["value"])
+        if value < 0:
+            raise TraitError(
+                f"ProjectFileBrowserApp.cloud_poll_interval must be 0 or more, got {value}"
+            )
+        return value
+
     @validate("history_retention_days")
     def _check_retention(self, proposal: dict[str, Any]) -> int:
         value = int(proposal["value"])
@@ -188,6 +207,7 @@ class ProjectFileBrowserApp(ExtensionApp):
             cloud_configured=bool(self.cloud_api_key),
             sync_concurrency=self.sync_concurrency,
             server_name=self.server_name,
+            contents_root=root_dir.resolve(),
         )
 
     def _open_store(self, db_url: str) -> tuple[Database | None, MigrationState]:
@@ -239,6 +259,11 @@ class ProjectFileBrowserApp(ExtensionApp):
         self._watcher: asyncio.Task[None] | None = None
         if self.watch_folders:
             self._watcher = asyncio.create_task(watch_projects(context, self._stop_watching))
+        self._cloud_poll: asyncio.Task[None] | None = None
+        if self.cloud_poll_interval > 0:
+            self._cloud_poll = asyncio.create_task(
+                poll_cloud(context, self.cloud_poll_interval, self._stop_watching)
+            )
 
     def initialize_handlers(self) -> None:
         self.handlers.extend(default_handlers)
@@ -251,6 +276,10 @@ class ProjectFileBrowserApp(ExtensionApp):
         if watcher is not None:
             self._stop_watching.set()
             await asyncio.wait([watcher], timeout=5)
+        cloud_poll = getattr(self, "_cloud_poll", None)
+        if cloud_poll is not None:
+            self._stop_watching.set()
+            await asyncio.wait([cloud_poll], timeout=5)
         await context.syncs.cancel_all()
         await aclose(context.cloud)
         if context.db is not None:

@@ -22,6 +22,7 @@ from .._version import __version__
 from ..schemas.history import ConflictList, ProjectHistory, ResolveConflictBody, ResolveResult
 from ..schemas.projects import LocalProject
 from ..schemas.rest import (
+    AccountInfo,
     CreateProjectBody,
     DeleteResult,
     DownloadBody,
@@ -93,6 +94,13 @@ P = "/projects/{project_id}"
 
 ROUTES: tuple[Route, ...] = (
     Route("get", "/health", "Extension health: version, store, migration, cloud URL.", None),
+    Route(
+        "get",
+        "/account",
+        "The cloud user behind the configured API key (401 `not_logged_in` without one).",
+        AccountInfo,
+        errors=_CLOUD,
+    ),
     Route(
         "get",
         "/projects",

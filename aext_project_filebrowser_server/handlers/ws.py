@@ -55,11 +55,14 @@ class SyncWebSocket(WebSocketMixin, WebSocketHandler, ExtensionHandlerMixin, Jup
         self._all_projects = False
         self._projects: set[str] = set()
         self._queue = self.context.events.subscribe()
+        self._polled: list[list[str] | None] = []  # what this connection asked to follow
         self._forwarder = asyncio.ensure_future(self._forward_events())
 
     def on_close(self) -> None:
         super().on_close()
         self.context.events.unsubscribe(self._queue)
+        for followed in self._polled:
+            self.context.subscriptions.remove(followed)
         self._forwarder.cancel()
 
     def _send(self, message: dict[str, Any]) -> None:
@@ -101,8 +104,12 @@ class SyncWebSocket(WebSocketMixin, WebSocketHandler, ExtensionHandlerMixin, Jup
     def _subscribe(self, message: SubscribeMessage) -> None:
         if message.project_ids == "*":
             self._all_projects = True
+            polled: list[str] | None = None
         else:
             self._projects.update(message.project_ids)
+            polled = list(message.project_ids)
+        self._polled.append(polled)
+        self.context.subscriptions.add(polled)  # the cloud poll checks these projects
         for running in self.context.syncs.all():
             followed = self._all_projects or running.project_id in self._projects
             if followed and running.last_progress is not None:

@@ -112,6 +112,9 @@ class LocalProject(BaseModel):
     tags: tuple[str, ...] = ()
     default_environment: str | None = None
     local_path: str | None = None
+    #: The folder as a Jupyter contents-API path (relative to the server's root, "/"
+    #: separated); None when not downloaded or outside the root. Filled in for responses.
+    contents_path: str | None = None
     cloud_created_at: datetime | None = None
     cloud_updated_at: datetime | None = None
     cloud_state: CloudState = "present"

@@ -267,6 +267,17 @@ class PermissionsResult(BaseModel):
     grants: tuple[Grant, ...]
 
 
+class AccountInfo(BaseModel):
+    """`GET account`: the cloud user the API key belongs to."""
+
+    model_config = _RESPONSE
+
+    id: str
+    name: str
+    email: str | None = None
+    organizations: tuple[str, ...] = ()
+
+
 class DownloadStarted(BaseModel):
     """`POST projects/{id}/download`: 202; follow `job_id` on the WebSocket."""
 

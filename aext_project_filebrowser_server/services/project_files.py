@@ -242,8 +242,24 @@ async def with_summaries(
             last_synced_at=last_ok.get(project.id),
             sync_running=project.id in running,
         )
-        summarized.append(project.model_copy(update={"sync": summary}))
+        contents = contents_path(ctx.settings.contents_root, project.local_path)
+        summarized.append(project.model_copy(update={"sync": summary, "contents_path": contents}))
     return await history.with_sync_state(ctx, summarized)
+
+
+def contents_path(root: Path | None, local_path: str | None) -> str | None:
+    """The folder as the contents API (and JupyterLab's file browser) names it: relative to
+    the Jupyter root, with "/" separators; None when there is no folder or it is outside."""
+    if root is None or not local_path:
+        return None
+    try:
+        relative = Path(local_path).relative_to(root)
+    except ValueError:
+        try:  # the root was resolved; the stored folder may name it through a symlink
+            relative = Path(local_path).resolve().relative_to(root)
+        except (ValueError, OSError):
+            return None
+    return relative.as_posix() if relative.parts else ""
 
 
 # --- plan -----------------------------------------------------------------------------------

@@ -55,7 +55,9 @@ def to_local(row: Project) -> LocalProject:
 
 def _columns(project: LocalProject) -> dict[str, Any]:
     # sync, last_sync and needs_attention are computed when read, never stored
-    data = project.model_dump(exclude={"sync", "version", "last_sync", "needs_attention"})
+    data = project.model_dump(
+        exclude={"sync", "version", "last_sync", "needs_attention", "contents_path"}
+    )
     data["tags"] = list(project.tags)
     if not isinstance(data["owner_id"], str):  # pragma: no cover - guarded by the model
         raise TypeError("owner_id must be a string id")

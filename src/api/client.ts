@@ -1,0 +1,136 @@
+/**
+ * A typed client of the extension's REST API. Requests go through JupyterLab's
+ * `ServerConnection`, which carries the token or the cookie + XSRF header.
+ */
+import { URLExt } from '@jupyterlab/coreutils';
+import { ServerConnection } from '@jupyterlab/services';
+
+import type {
+  AccountInfo,
+  CreateProjectBody,
+  Direction,
+  DownloadStarted,
+  Health,
+  PlanResult,
+  Project,
+  ProjectFiles,
+  ProjectList
+} from './types';
+
+export const API_PATH = 'aext_project_filebrowser_server';
+
+/** A failed request: the server's stable `code` and its message in words. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+/** The operations the panel's model needs; `ProjectsClient` is the real one. */
+export interface IProjectsApi {
+  health(): Promise<Health>;
+  account(): Promise<AccountInfo>;
+  listProjects(refresh: boolean): Promise<ProjectList>;
+  createProject(body: CreateProjectBody): Promise<Project>;
+  projectFiles(projectId: string): Promise<ProjectFiles>;
+  plan(projectId: string, direction: Direction, force?: boolean): Promise<PlanResult>;
+  download(projectId: string, requestId: string): Promise<DownloadStarted>;
+}
+
+/** The error of a non-2xx answer, in words even when the body is not our JSON. */
+export async function errorOf(response: Response): Promise<ApiError> {
+  let code = `http_${response.status}`;
+  let message = response.statusText || `the server answered ${response.status}`;
+  try {
+    const body = await response.json();
+    if (body && typeof body.message === 'string') {
+      message = body.message;
+    }
+    if (body && typeof body.code === 'string') {
+      code = body.code;
+    }
+  } catch {
+    // not JSON (a proxy's error page): keep the status line
+  }
+  return new ApiError(response.status, code, message);
+}
+
+export class ProjectsClient implements IProjectsApi {
+  constructor(
+    readonly settings: ServerConnection.ISettings = ServerConnection.makeSettings()
+  ) {}
+
+  /** The URL of a route of the extension, e.g. `url('projects', id)`. */
+  url(...parts: string[]): string {
+    return URLExt.join(
+      this.settings.baseUrl,
+      API_PATH,
+      ...parts.map(p => encodeURIComponent(p))
+    );
+  }
+
+  async request<T>(
+    url: string,
+    init: RequestInit = {},
+    query?: Record<string, string>
+  ): Promise<T> {
+    const full = query ? url + URLExt.objectToQueryString(query) : url;
+    let response: Response;
+    try {
+      response = await ServerConnection.makeRequest(full, init, this.settings);
+    } catch (error) {
+      throw new ApiError(0, 'network_error', `the Jupyter server did not answer (${error})`);
+    }
+    if (!response.ok) {
+      throw await errorOf(response);
+    }
+    return (await response.json()) as T;
+  }
+
+  health(): Promise<Health> {
+    return this.request<Health>(this.url('health'));
+  }
+
+  account(): Promise<AccountInfo> {
+    return this.request<AccountInfo>(this.url('account'));
+  }
+
+  listProjects(refresh: boolean): Promise<ProjectList> {
+    return this.request<ProjectList>(
+      this.url('projects'),
+      {},
+      refresh ? { refresh: 'true' } : undefined
+    );
+  }
+
+  createProject(body: CreateProjectBody): Promise<Project> {
+    return this.request<Project>(this.url('projects'), {
+      method: 'POST',
+      body: JSON.stringify(body)
+    });
+  }
+
+  projectFiles(projectId: string): Promise<ProjectFiles> {
+    return this.request<ProjectFiles>(this.url('projects', projectId, 'files'));
+  }
+
+  plan(projectId: string, direction: Direction, force = false): Promise<PlanResult> {
+    const query: Record<string, string> = { direction };
+    if (force) {
+      query.force = 'true';
+    }
+    return this.request<PlanResult>(this.url('projects', projectId, 'plan'), {}, query);
+  }
+
+  download(projectId: string, requestId: string): Promise<DownloadStarted> {
+    return this.request<DownloadStarted>(this.url('projects', projectId, 'download'), {
+      method: 'POST',
+      body: JSON.stringify({ request_id: requestId })
+    });
+  }
+}

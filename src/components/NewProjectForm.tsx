@@ -1,0 +1,72 @@
+/** The body of the "New project" dialog: title, description, tags. */
+import type { TranslationBundle } from '@jupyterlab/translation';
+import { ReactWidget } from '@jupyterlab/ui-components';
+import * as React from 'react';
+
+import type { CreateProjectBody } from '../api/types';
+
+/** Tags from the text the user typed: comma separated, trimmed, no empties or repeats. */
+export function parseTags(text: string): string[] {
+  const tags = text
+    .split(',')
+    .map(t => t.trim())
+    .filter(t => t.length > 0);
+  return [...new Set(tags)];
+}
+
+export class NewProjectForm extends ReactWidget {
+  constructor(readonly trans: TranslationBundle) {
+    super();
+    this.addClass('aext-NewProject');
+  }
+
+  /** What the dialog's Create button sends (the server validates it again). */
+  getValue(): CreateProjectBody {
+    const description = this._description.trim();
+    return {
+      title: this._title.trim(),
+      description: description || null,
+      tags: parseTags(this._tags),
+      owner: null
+    };
+  }
+
+  render(): JSX.Element {
+    const { trans } = this;
+    return (
+      <div className="aext-Form">
+        <label>
+          {trans.__('Title')}
+          <input
+            className="jp-mod-styled"
+            name="title"
+            autoFocus
+            defaultValue=""
+            onChange={e => (this._title = e.target.value)}
+          />
+        </label>
+        <label>
+          {trans.__('Description')}
+          <textarea
+            className="jp-mod-styled"
+            name="description"
+            rows={3}
+            onChange={e => (this._description = e.target.value)}
+          />
+        </label>
+        <label>
+          {trans.__('Tags (comma separated)')}
+          <input
+            className="jp-mod-styled"
+            name="tags"
+            onChange={e => (this._tags = e.target.value)}
+          />
+        </label>
+      </div>
+    );
+  }
+
+  private _title = '';
+  private _description = '';
+  private _tags = '';
+}

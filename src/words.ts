@@ -1,0 +1,162 @@
+/**
+ * What the panel says about statuses, badges and times, in words a user understands.
+ * Pure functions of values, so they are unit-tested without a DOM.
+ */
+import type { TranslationBundle } from '@jupyterlab/translation';
+
+import type { FileStatus, Project } from './api/types';
+
+/** The file statuses in the order the detail view groups them. */
+export const STATUS_ORDER: FileStatus[] = [
+  'conflict',
+  'modified_local',
+  'new_local',
+  'deleted_local',
+  'modified_remote',
+  'new_remote',
+  'deleted_remote',
+  'synced',
+  'ignored'
+];
+
+export function statusLabel(status: FileStatus, trans: TranslationBundle): string {
+  switch (status) {
+    case 'synced':
+      return trans.__('Synced');
+    case 'modified_local':
+      return trans.__('Changed here');
+    case 'new_local':
+      return trans.__('New here');
+    case 'deleted_local':
+      return trans.__('Deleted here');
+    case 'modified_remote':
+      return trans.__('Changed in the cloud');
+    case 'new_remote':
+      return trans.__('New in the cloud');
+    case 'deleted_remote':
+      return trans.__('Deleted in the cloud');
+    case 'conflict':
+      return trans.__('Changed on both sides');
+    case 'ignored':
+      return trans.__('Not synced (ignored)');
+  }
+}
+
+const TO_PUSH: FileStatus[] = ['modified_local', 'new_local', 'deleted_local'];
+const TO_PULL: FileStatus[] = ['modified_remote', 'new_remote', 'deleted_remote'];
+
+/** The badge of a project in the list: a stable code (for tests and CSS) and its text. */
+export interface IBadge {
+  code:
+    | 'syncing'
+    | 'cloud_only'
+    | 'cloud_deleted'
+    | 'conflicts'
+    | 'needs_attention'
+    | 'changes'
+    | 'synced'
+    | 'unknown';
+  text: string;
+}
+
+function sum(counts: Record<string, number>, statuses: FileStatus[]): number {
+  return statuses.reduce((total, s) => total + (counts[s] ?? 0), 0);
+}
+
+/**
+ * A project's badge. `percent` is the progress of a run this tab follows, if any.
+ */
+export function projectBadge(
+  project: Project,
+  trans: TranslationBundle,
+  percent: number | null = null
+): IBadge {
+  if (percent !== null || project.sync?.sync_running) {
+    const text =
+      percent === null
+        ? trans.__('Syncing…')
+        : trans.__('Syncing %1 %', Math.round(percent));
+    return { code: 'syncing', text };
+  }
+  if (project.cloud_state === 'cloud_deleted') {
+    return { code: 'cloud_deleted', text: trans.__('Deleted in the cloud') };
+  }
+  if (!project.local_path) {
+    return { code: 'cloud_only', text: trans.__('Cloud only') };
+  }
+  const counts = project.sync?.counts ?? {};
+  const conflicts = counts['conflict'] ?? 0;
+  if (conflicts > 0) {
+    return { code: 'conflicts', text: trans._n('%1 conflict', '%1 conflicts', conflicts) };
+  }
+  if (project.needs_attention) {
+    return { code: 'needs_attention', text: trans.__('Needs attention') };
+  }
+  const push = sum(counts, TO_PUSH);
+  const pull = sum(counts, TO_PULL);
+  if (push || pull) {
+    const parts: string[] = [];
+    if (push) {
+      parts.push(trans.__('%1 to push', push));
+    }
+    if (pull) {
+      parts.push(trans.__('%1 to pull', pull));
+    }
+    return { code: 'changes', text: parts.join(' · ') };
+  }
+  if ((counts['synced'] ?? 0) > 0 || project.sync?.last_synced_at) {
+    return { code: 'synced', text: trans.__('Synced') };
+  }
+  return { code: 'unknown', text: trans.__('Not synced yet') };
+}
+
+/** "just now", "5 minutes ago", "yesterday", "3 days ago", else the date. */
+export function timeAgo(
+  when: string | null | undefined,
+  trans: TranslationBundle,
+  now: number = Date.now()
+): string {
+  if (!when) {
+    return trans.__('never');
+  }
+  const then = Date.parse(when);
+  if (Number.isNaN(then)) {
+    return trans.__('never');
+  }
+  const seconds = Math.max(0, Math.round((now - then) / 1000));
+  if (seconds < 45) {
+    return trans.__('just now');
+  }
+  const minutes = Math.round(seconds / 60);
+  if (minutes < 60) {
+    return trans._n('%1 minute ago', '%1 minutes ago', minutes);
+  }
+  const hours = Math.round(minutes / 60);
+  if (hours < 24) {
+    return trans._n('%1 hour ago', '%1 hours ago', hours);
+  }
+  const days = Math.round(hours / 24);
+  if (days === 1) {
+    return trans.__('yesterday');
+  }
+  if (days < 30) {
+    return trans.__('%1 days ago', days);
+  }
+  return new Date(then).toLocaleDateString();
+}
+
+/** 1536 → "1.5 KB". */
+export function formatBytes(bytes: number | null | undefined): string {
+  if (bytes === null || bytes === undefined) {
+    return '';
+  }
+  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  const digits = unit === 0 || value >= 10 ? 0 : 1;
+  return `${value.toFixed(digits)} ${units[unit]}`;
+}
