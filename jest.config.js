@@ -2,7 +2,9 @@ const jestJupyterLab = require('@jupyterlab/testutils/lib/jest-config');
 
 const esModules = [
   '@codemirror',
-  '@jupyter/ydoc',
+  '@jupyter/',
+  '@microsoft/',
+  'exenv-es6',
   '@jupyterlab/',
   'lib0',
   'nanoid',

@@ -12,8 +12,13 @@ JUPYTER_PORT="${JUPYTER_PORT:-8888}"
 API_KEY="${DEMO_API_KEY:-demo-alice-key}"
 
 [ -x "$PY" ] || python3 -m venv "$VENV"
-"$PY" -m pip install -q -e ".[lab]" 2>&1 | grep -v '^WARNING: Location' || true
+source scripts/node-env.sh          # Node for the panel's build (from PyPI where missing)
+# The editable install also builds the JupyterLab panel from src/ (jlpm install + build);
+# `labextension develop` makes JupyterLab serve that fresh build.
+"$PY" -m pip install -q -e ".[lab,dev]" 2>&1 | grep -v '^WARNING: Location' || true
 "$PY" -c "import aext_project_filebrowser_server, jupyterlab"
+"$VENV/bin/jupyter" labextension develop --overwrite . >/dev/null 2>&1 \
+  || { echo "the Projects panel could not be linked into JupyterLab"; exit 1; }
 
 export LOCAL=1                      # the store is the one alembic.dev.ini names
 mkdir -p .dev/replica .dev/notebooks .dev/db

@@ -11,14 +11,25 @@ if [ ! -x "$PY" ]; then
   python3 -m venv "$VENV"
 fi
 "$PY" -m pip install -q --upgrade pip 2>&1 | grep -v '^WARNING: Location' || true
+source scripts/node-env.sh          # Node for the panel's build (from PyPI where missing)
+# The editable install also builds the JupyterLab panel (jlpm install + build).
 "$PY" -m pip install -q -e ".[test]" 2>&1 | grep -v '^WARNING: Location' || true
-"$PY" -c "import aext_project_filebrowser_server, pytest_jupyter, ruff, mypy" # install really worked
+"$PY" -c "import aext_project_filebrowser_server, pytest_jupyter, ruff, mypy, playwright"
+[ -f aext_project_filebrowser_server/labextension/static/style.js ] \
+  || { echo "the panel was not built"; exit 1; }
+"$VENV/bin/jupyter" labextension develop --overwrite . >/dev/null 2>&1
+CHROMIUM="$(bash scripts/ensure-chromium.sh)"
+export CHROMIUM
 
 echo "== ruff"
 "$VENV/bin/ruff" check .
 "$VENV/bin/ruff" format --check .
 echo "== mypy"
 "$VENV/bin/mypy"
+echo "== frontend: types from openapi.json, tsc, jest"
+bash scripts/api-types.sh --check
+jlpm tsc --noEmit -p tsconfig.test.json
+jlpm jest --ci
 echo "== pytest"
 "$VENV/bin/pytest" -m "not slow" "$@"
 echo "== wheel"

@@ -160,3 +160,12 @@ export function formatBytes(bytes: number | null | undefined): string {
   const digits = unit === 0 || value >= 10 ? 0 : 1;
   return `${value.toFixed(digits)} ${units[unit]}`;
 }
+
+/** Tags from the text the user typed: comma separated, trimmed, no empties or repeats. */
+export function parseTags(text: string): string[] {
+  const tags = text
+    .split(',')
+    .map(t => t.trim())
+    .filter(t => t.length > 0);
+  return [...new Set(tags)];
+}

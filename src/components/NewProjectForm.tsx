@@ -4,15 +4,7 @@ import { ReactWidget } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
 import type { CreateProjectBody } from '../api/types';
-
-/** Tags from the text the user typed: comma separated, trimmed, no empties or repeats. */
-export function parseTags(text: string): string[] {
-  const tags = text
-    .split(',')
-    .map(t => t.trim())
-    .filter(t => t.length > 0);
-  return [...new Set(tags)];
-}
+import { parseTags } from '../words';
 
 export class NewProjectForm extends ReactWidget {
   constructor(readonly trans: TranslationBundle) {
