@@ -496,6 +496,11 @@ export class ProjectsModel {
     }
   }
 
+  /**
+   * After `project_changed`: re-read the files of the changed local projects (that request
+   * also recomputes the statuses the server stores), then the list with its counts.
+   * Bursts of events are coalesced into one round.
+   */
   private _scheduleReload(projectId?: string): void {
     if (projectId) {
       this._pendingFiles.add(projectId);
@@ -505,11 +510,9 @@ export class ProjectsModel {
     }
     this._reloadTimer = setTimeout(() => {
       this._reloadTimer = undefined;
-      const ids = [...this._pendingFiles];
+      const ids = [...this._pendingFiles].filter(id => this.project(id)?.local_path);
       this._pendingFiles.clear();
-      void this.reload().then(() =>
-        Promise.all(ids.filter(id => this._open.has(id)).map(id => this.loadFiles(id)))
-      );
+      void Promise.all(ids.map(id => this.loadFiles(id))).then(() => this.reload());
     }, RELOAD_DELAY_MS);
   }
 

@@ -286,6 +286,11 @@ describe('ProjectsModel', () => {
     await new Promise(resolve => setTimeout(resolve, 400));
     expect(calls - before.calls).toBe(1); // two events, one reload
     expect(fileCalls - before.fileCalls).toBe(1);
+    model.toggleOpen('a'); // closed: its statuses are still refreshed for the badge
+    socket.push({ type: 'project_changed', project_id: 'a', reason: 'local_change' });
+    await new Promise(resolve => setTimeout(resolve, 400));
+    expect(fileCalls - before.fileCalls).toBe(2);
+    expect(calls - before.calls).toBe(2);
   });
 
   it('opens the detail of a downloaded project when its download completes', async () => {
