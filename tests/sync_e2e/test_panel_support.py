@@ -115,8 +115,7 @@ async def _changed_events(ws: Any, timeout: float) -> list[dict[str, Any]]:
 
 
 async def test_the_cloud_poll_tells_subscribers_of_cloud_edits_once(
-    jp_fetch: Any,
-    jp_ws_fetch: Any, jp_serverapp: Any, make_project: Any, cloud_http: Any
+    jp_fetch: Any, jp_ws_fetch: Any, jp_serverapp: Any, make_project: Any, cloud_http: Any
 ) -> None:
     ctx = server_context(jp_serverapp)
     watched, ignored = await make_project(), await make_project()

@@ -6,6 +6,7 @@ A failing test leaves a screenshot and the server log in `ui-test-artifacts/`.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 from collections.abc import Iterator
@@ -32,7 +33,9 @@ CHROMIUM_ARGS = [
 
 
 def chromium_path() -> str:
-    found = os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    found = (
+        os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    )
     if not found:
         pytest.fail("no Chromium: run `bash scripts/ensure-chromium.sh` or set CHROMIUM")
     return found
@@ -100,9 +103,7 @@ def page_for(browser: object, request: pytest.FixtureRequest) -> Iterator[object
         if failed is not None and failed.failed:
             ARTIFACTS.mkdir(exist_ok=True)
             stem = f"{request.node.name}-{index}"
-            try:
+            with contextlib.suppress(Exception):  # the page may be gone; the log still helps
                 page.screenshot(path=str(ARTIFACTS / f"{stem}.png"))  # type: ignore[attr-defined]
-            except Exception:  # the page may be gone; the log still helps
-                pass
             (ARTIFACTS / f"{stem}-lab.log").write_text(lab.log())
         page.context.close()  # type: ignore[attr-defined]

@@ -138,4 +138,5 @@ def start_lab(
             pass
         time.sleep(0.3)
     lab.stop()
-    raise RuntimeError(f"jupyter lab did not answer within {START_TIMEOUT_S:g} s:\n{lab.log()[-4000:]}")
+    why = f"jupyter lab did not answer within {START_TIMEOUT_S:g} s"
+    raise RuntimeError(f"{why}:\n{lab.log()[-4000:]}")
