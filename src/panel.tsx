@@ -12,6 +12,7 @@ import * as React from 'react';
 import type { Direction, Project } from './api/types';
 import type { IPanelActions } from './components/actions';
 import { NewProjectForm } from './components/NewProjectForm';
+import { PlanPreview } from './components/PlanPreview';
 import { deletions, PlanView } from './components/PlanView';
 import { ProjectsPanel } from './components/ProjectsPanel';
 import { errorText, IGateTrip, ProjectsModel } from './model';
@@ -88,21 +89,16 @@ export class PanelActions implements IPanelActions {
 
   async previewPlan(project: Project, direction: Direction): Promise<void> {
     const { trans } = this;
-    let plan;
-    try {
-      plan = await this.model.plan(project.id, direction);
-    } catch (error) {
-      await showErrorMessage(trans.__('The plan could not be made'), errorText(error));
-      return;
-    }
-    const run = Dialog.okButton({ label: trans.__('Sync now') });
     const result = await showDialog({
-      title: trans.__('What a sync of "%1" would do', project.title),
-      body: ReactWidget.create(<PlanView plan={plan} trans={trans} />),
-      buttons: [Dialog.cancelButton({ label: trans.__('Close') }), run]
+      title: trans.__('Preview: "%1"', project.title),
+      body: new PlanPreview(d => this.model.plan(project.id, d), trans, direction),
+      buttons: [
+        Dialog.cancelButton({ label: trans.__('Close') }),
+        Dialog.okButton({ label: trans.__('Run it now') })
+      ]
     });
-    if (result.button.accept) {
-      this.model.startRun(project.id, direction);
+    if (result.button.accept && result.value) {
+      this.model.startRun(project.id, result.value);
     }
   }
 

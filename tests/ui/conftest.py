@@ -61,8 +61,10 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     setattr(item, f"report_{report.when}", report)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def browser() -> Iterator[object]:
+    """A Chromium per test: Playwright's sync API keeps an event loop running on this thread
+    while it is open, which the async tests after these must not inherit."""
     with playwright_api.sync_playwright() as p:
         launched = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
         yield launched

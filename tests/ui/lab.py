@@ -79,14 +79,15 @@ def start_lab(
     api_key: str | None = "demo-alice-key",
     cloud_url: str | None = None,
     poll_interval: float = 2.0,
+    port: int | None = None,
 ) -> Lab:
     """Start `jupyter lab` with the extension pointed at `replica` (or `cloud_url`)."""
     cloud = cloud_url or (replica.url if replica else "")
     root = home / "notebooks"
-    root.mkdir(parents=True)
+    root.mkdir(parents=True, exist_ok=True)  # a restart reuses the same home
     settings = home / "lab-settings"
     _write_user_settings(settings)
-    port = free_port()
+    port = port or free_port()
     token = "ui-test-token"
     env = {
         **os.environ,
@@ -123,7 +124,7 @@ def start_lab(
     if os.geteuid() == 0:
         args.append("--allow-root")
     log_path = home / "lab.log"
-    with log_path.open("wb") as log:
+    with log_path.open("ab") as log:
         process = subprocess.Popen(args, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=log)
     lab = Lab(f"http://127.0.0.1:{port}/", token, root, process, log_path, cloud)
     deadline = time.monotonic() + START_TIMEOUT_S

@@ -12,9 +12,11 @@ SALES_FORECAST = "5a1e5000-f0ec-4a57-8000-000000000001"
 
 
 def open_panel(page: Any) -> Any:
-    """Click the Projects tab in the left sidebar; returns the panel's locator."""
-    page.locator('li[data-id="aext-projects-panel"]').click()
+    """Show the panel (click its left-sidebar tab unless it is showing: a second click would
+    collapse the sidebar); returns the panel's locator."""
     panel = page.locator(PANEL)
+    if not panel.is_visible():
+        page.locator('li[data-id="aext-projects-panel"]').click()
     panel.wait_for(state="visible")
     return panel
 
