@@ -1,0 +1,49 @@
+"""One real JupyterHub for the module, with alice's and bob's servers, against a replica."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from aext_project_filebrowser_server.cloud.replica.fixtures import (
+    ReplicaProcess,
+    start_replica,
+)
+
+from .hub_process import Hub, start_hub, start_server, user_token
+
+KEYS = {"alice": "demo-alice-key", "bob": "demo-bob-key"}  # the replica's demo users
+
+
+@dataclass(frozen=True)
+class HubWorld:
+    hub: Hub
+    replica: ReplicaProcess
+    tokens: dict[str, str]  # each user's own hub token
+    first_start_s: dict[str, float]
+
+
+@pytest.fixture(scope="module")
+def hub_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HubWorld]:
+    root = tmp_path_factory.mktemp("hub")
+    replica = start_replica(root / "replica", admin_token="test-admin")
+    hub = start_hub(root / "hub", replica.url, KEYS)
+    try:
+        started = {user: start_server(hub, user) for user in KEYS}
+        tokens = {user: user_token(hub, user) for user in KEYS}
+        yield HubWorld(hub, replica, tokens, started)
+    finally:
+        hub.stop()
+        replica.stop()
+
+
+@pytest.fixture
+def hub(hub_world: HubWorld) -> Hub:
+    return hub_world.hub
+
+
+def home(hub: Hub, user: str) -> Path:
+    return hub.home(user)
