@@ -1,10 +1,9 @@
-"""One real JupyterHub for the module, with alice's and bob's servers, against a replica."""
+"""One real JupyterHub for the session, with alice's and bob's servers, against a replica."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
@@ -26,7 +25,7 @@ class HubWorld:
     first_start_s: dict[str, float]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def hub_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HubWorld]:
     root = tmp_path_factory.mktemp("hub")
     replica = start_replica(root / "replica", admin_token="test-admin")
@@ -43,7 +42,3 @@ def hub_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HubWorld]:
 @pytest.fixture
 def hub(hub_world: HubWorld) -> Hub:
     return hub_world.hub
-
-
-def home(hub: Hub, user: str) -> Path:
-    return hub.home(user)
