@@ -5,6 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # node/npm on PATH (falls back to Node from PyPI) once scripts/node-env.sh exists.
+VENV="${VENV:-.venv}"
 if [ -f scripts/node-env.sh ]; then source scripts/node-env.sh; fi
 PREFIX="${HUB_PROXY_PREFIX:-$PWD/.dev/hub-proxy}"
 BIN="$PREFIX/node_modules/.bin/configurable-http-proxy"
