@@ -76,11 +76,14 @@ async def test_a_stop_mid_push_is_resumed_after_the_restart(hub_world: HubWorld)
     loop = asyncio.get_running_loop()
     stopping: list[asyncio.Future[float]] = []
 
-    def stop_now() -> None:  # the moment alice's server accepted the push
+    def stop_now() -> None:
         stopping.append(loop.run_in_executor(None, stop_server, hub, "alice"))
 
+    def stop_soon() -> None:  # a few uploads done, others in flight
+        loop.call_later(0.5, stop_now)
+
     try:
-        caught = await run(hub, "alice", token, project["id"], "push", on_accepted=stop_now)
+        caught = await run(hub, "alice", token, project["id"], "push", on_accepted=stop_soon)
         stopped = await stopping[0]
     finally:
         replica.set_faults("")

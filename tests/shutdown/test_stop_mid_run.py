@@ -26,6 +26,7 @@ from .plain_server import STOPPED_LINE, plain_server
 from .test_signals import STOP_BUDGET_S, create_project
 
 EXT = "aext_project_filebrowser_server"
+IN_FLIGHT_S = 0.5  # after `accepted`: a few fast uploads done, the slow ones all in flight
 TREE = {f"data/part-{i:03}.bin": bytes([i]) * (32 * 1024 + i) for i in range(24)}
 
 
@@ -79,11 +80,14 @@ async def test_stop_mid_push_then_resume(
         loop = asyncio.get_running_loop()
         stop: asyncio.Future[float] = loop.create_future()
 
-        def stop_now() -> None:  # the moment the server accepted the push
+        def stop_now() -> None:
             stop.set_result(loop.time())
             first.process.send_signal(signal.SIGTERM)
 
-        run = await run_over_ws(first.server, project["id"], "push", on_accepted=stop_now)
+        def stop_soon() -> None:  # uploads are in flight by then, and none of the slow done
+            loop.call_later(IN_FLIGHT_S, stop_now)
+
+        run = await run_over_ws(first.server, project["id"], "push", on_accepted=stop_soon)
         await asyncio.to_thread(first.process.wait, 30)
         took = loop.time() - await stop
         log = first.server.log_path.read_text()
