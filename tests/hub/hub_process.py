@@ -75,8 +75,14 @@ class Hub:
 
 def ensure_proxy() -> Path:
     """configurable-http-proxy installed by the repo's script (npm, git-ignored folder)."""
+    env = {**os.environ, "VENV": str(VENV_BIN.parent)}  # where node-env.sh may put Node
     done = subprocess.run(
-        ["bash", str(ENSURE_PROXY)], capture_output=True, text=True, check=False, timeout=600
+        ["bash", str(ENSURE_PROXY)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+        env=env,
     )
     assert done.returncode == 0, f"ensure-hub-proxy.sh failed:\n{done.stdout}\n{done.stderr}"
     return Path(done.stdout.strip().splitlines()[-1])
