@@ -12,7 +12,7 @@ from aext_project_filebrowser_server.cloud.replica.fixtures import (
     start_replica,
 )
 
-from .hub_process import Hub, start_hub, start_server, user_token
+from .hub_process import Hub, server_state, start_hub, start_server, user_token
 
 KEYS = {"alice": "demo-alice-key", "bob": "demo-bob-key"}  # the replica's demo users
 
@@ -39,6 +39,13 @@ def hub_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HubWorld]:
         replica.stop()
 
 
-@pytest.fixture
-def hub(hub_world: HubWorld) -> Hub:
-    return hub_world.hub
+@pytest.fixture(autouse=True)
+def servers_running(request: pytest.FixtureRequest) -> None:
+    """Every hub test starts with both users' servers up, whatever the test before did
+    (a failed stop/start test must not fail the next ones)."""
+    if "hub_world" not in request.fixturenames:
+        return
+    world: HubWorld = request.getfixturevalue("hub_world")
+    for user in KEYS:
+        if server_state(world.hub, user) is None:
+            start_server(world.hub, user)
