@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import configparser
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 from jupyter_core.paths import jupyter_data_dir
@@ -39,3 +40,18 @@ def default_db_url() -> str:
             return dev
     path = Path(jupyter_data_dir()) / "aext_project_filebrowser" / DB_FILENAME
     return f"sqlite:///{path}"
+
+
+def default_server_name(environ: Mapping[str, str], hostname: str) -> str:
+    """What conflict copies call this server unless configured: `<hub user>@<host>` behind
+    JupyterHub (`<hub user>:<server>@<host>` for a named server), else the host name.
+
+    On a hub every user's server may run on one host (or in pods whose host names are
+    random), so the host alone cannot tell whose server made a copy; the hub user can.
+    """
+    host = hostname or "jupyter"
+    user = environ.get("JUPYTERHUB_USER", "").strip()
+    if not user:
+        return host
+    named = environ.get("JUPYTERHUB_SERVER_NAME", "").strip()
+    return f"{user}:{named}@{host}" if named else f"{user}@{host}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
+import time
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,7 @@ from traitlets import Bool, Float, Int, Unicode, default, validate
 from traitlets.traitlets import TraitError
 
 from .cloud.client import aclose, make_cloud_client
-from .config import default_db_url
+from .config import default_db_url, default_server_name
 from .context import AppContext, Settings
 from .handlers import default_handlers
 from .services.cloud_poll import poll_cloud
@@ -21,11 +22,16 @@ from .services.events import EventBus
 from .services.history import prune_history_sync
 from .services.recovery import recover_interrupted
 from .services.running import SyncRegistry
-from .services.watch import watch_projects
+from .services.watch import start_watching, stop_watching
+from .shutdown import restore_sigint, route_sigint_to_clean_stop
 from .store.engine import Database, close_database, open_database, sqlite_path
 from .store.migrate import MigrationState, head_revision, upgrade_if_needed
 
 EXTENSION_NAME = "aext_project_filebrowser_server"
+# A stop waits this long for running syncs to reach their safe point (the files in flight
+# done and committed), then cancels them; the whole stop fits in jupyter_server's ~2 s.
+STOP_GRACE_S = 1.0
+STOP_HARD_S = 0.5
 
 
 class ProjectFileBrowserApp(ExtensionApp):
@@ -102,7 +108,9 @@ class ProjectFileBrowserApp(ExtensionApp):
     server_name = Unicode(
         config=True,
         help="""A name for this Jupyter server, used in conflict copy names
-        ("analysis (conflict, alice on <server_name>, ...)"). Default: the host name.""",
+        ("analysis (conflict, alice on <server_name>, ...)"). Default: the host name, or
+        `<user>@<host>` when JUPYTERHUB_USER is set (`<user>:<server>@<host>` for a named
+        server), so that the copies of different hub users on one host tell them apart.""",
     )
 
     cloud_poll_interval = Float(
@@ -132,7 +140,7 @@ class ProjectFileBrowserApp(ExtensionApp):
 
     @default("server_name")
     def _default_server_name(self) -> str:
-        return socket.gethostname() or "jupyter"
+        return default_server_name(os.environ, socket.gethostname())
 
     @validate("db_url")
     def _check_db_url(self, proposal: dict[str, Any]) -> str:
@@ -255,32 +263,43 @@ class ProjectFileBrowserApp(ExtensionApp):
     async def _start_jupyter_server_extension(self, serverapp: Any) -> None:
         await super()._start_jupyter_server_extension(serverapp)  # type: ignore[no-untyped-call]
         context: AppContext = self.settings["pfb_context"]
-        self._stop_watching = asyncio.Event()
-        self._watcher: asyncio.Task[None] | None = None
-        if self.watch_folders:
-            self._watcher = asyncio.create_task(watch_projects(context, self._stop_watching))
+        self._sigint = route_sigint_to_clean_stop(serverapp)
+        self._watch = await start_watching(context) if self.watch_folders else None
+        self._stop_polling = asyncio.Event()
         self._cloud_poll: asyncio.Task[None] | None = None
         if self.cloud_poll_interval > 0:
             self._cloud_poll = asyncio.create_task(
-                poll_cloud(context, self.cloud_poll_interval, self._stop_watching)
+                poll_cloud(context, self.cloud_poll_interval, self._stop_polling)
             )
 
     def initialize_handlers(self) -> None:
         self.handlers.extend(default_handlers)
 
     async def stop_extension(self) -> None:
+        """Stop within about two seconds: the watcher, the running syncs (at their safe
+        point, or cancelled: see `SyncRegistry.cancel_all`), the cloud client, the store."""
+        started = time.monotonic()
+        restore_sigint(getattr(self, "_sigint", None))
         context: AppContext | None = self.settings.get("pfb_context")
         if context is None:
             return
-        watcher = getattr(self, "_watcher", None)
-        if watcher is not None:
-            self._stop_watching.set()
-            await asyncio.wait([watcher], timeout=5)
+        watch = getattr(self, "_watch", None)
+        if watch is not None:
+            await stop_watching(watch)
         cloud_poll = getattr(self, "_cloud_poll", None)
         if cloud_poll is not None:
-            self._stop_watching.set()
-            await asyncio.wait([cloud_poll], timeout=5)
-        await context.syncs.cancel_all()
+            self._stop_polling.set()
+            await asyncio.wait([cloud_poll], timeout=STOP_HARD_S)
+            cloud_poll.cancel()  # a listing in flight: not worth waiting for
+        running = len(context.syncs.all())
+        hard = await context.syncs.cancel_all(grace=STOP_GRACE_S, hard=STOP_HARD_S)
         await aclose(context.cloud)
         if context.db is not None:
-            close_database(context.db)
+            await asyncio.to_thread(close_database, context.db)
+        self.log.info(
+            "%s stopped in %.2f s (%d runs stopped, %d of them cancelled mid-operation)",
+            EXTENSION_NAME,
+            time.monotonic() - started,
+            running,
+            hard,
+        )

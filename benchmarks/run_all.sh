@@ -54,4 +54,9 @@ if [ -n "${PFB_BENCH_SOURCE:-}" ]; then
 fi
 # Run from benchmarks/ so that `python -m` puts it, not the repo root, first on sys.path.
 cd "$REPO/benchmarks"
-exec "$PY" -m pfb_bench "$@"
+"$PY" -m pfb_bench "$@"
+# Issue 17: a user's server with and without the extension (RSS, start-up, idle CPU).
+# PFB_SERVER_COST=0 skips it.
+if [ "${PFB_SERVER_COST:-1}" != 0 ]; then
+  if [ "$smoke" = 1 ]; then "$PY" server_cost.py --smoke; else "$PY" server_cost.py; fi
+fi

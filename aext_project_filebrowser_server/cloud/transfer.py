@@ -445,9 +445,12 @@ class CloudTransport(httpx.AsyncHTTPTransport):
     def __init__(
         self, *, limits: httpx.Limits, retries: int = 0, read_size: int = NETWORK_READ_SIZE
     ) -> None:
-        super().__init__(limits=limits, retries=retries)
+        # One SSL context for both pools (the one httpx builds is replaced below): each
+        # loads the CA bundle, ~1 MiB of every user's server.
+        ssl_context = httpx.create_ssl_context()
+        super().__init__(verify=ssl_context, limits=limits, retries=retries)
         self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=httpx.create_ssl_context(),
+            ssl_context=ssl_context,
             max_connections=limits.max_connections,
             max_keepalive_connections=limits.max_keepalive_connections,
             keepalive_expiry=limits.keepalive_expiry,

@@ -49,9 +49,21 @@ class SyncRegistry:
     def all(self) -> list[RunningSync]:
         return list(self._by_project.values())
 
-    async def cancel_all(self) -> None:
+    async def cancel_all(self, grace: float = 10.0, hard: float = 1.0) -> int:
+        """Ask every run to stop after its files in flight (the safe point: their results
+        are committed with the journal), wait up to `grace` s, then cancel the tasks still
+        running and wait up to `hard` s more. A run cancelled hard leaves its journal
+        entries pending and its run `running`, which the next start marks `interrupted`
+        for the next sync to re-check (the crash-recovery path). Returns how many runs were
+        cancelled hard."""
         tasks = [r.task for r in self._by_project.values() if r.task is not None]
         for running in self._by_project.values():
             running.cancel.set()
-        if tasks:
-            await asyncio.wait(tasks, timeout=10)
+        if not tasks:
+            return 0
+        _done, late = await asyncio.wait(tasks, timeout=grace)
+        for task in late:
+            task.cancel()
+        if late:
+            await asyncio.wait(late, timeout=hard)
+        return len(late)

@@ -1,19 +1,29 @@
 """Follow edits in project folders so open tabs learn about them without polling.
 
-`watchfiles` watches the projects root in its own thread (Rust notify backend) and hands us
-debounced batches; each batch is mapped to the projects whose folders it touched, and
-each such project gets one `project_changed` event. The extension's own folder
-(`.aext-project/`: temp files, trash, marker) is not a user change and is ignored.
+`watchfiles` watches the projects root (Rust notify backend) and hands over debounced
+batches; each batch is mapped to the projects whose folders it touched, and each such
+project gets one `project_changed` event. The extension's own folder (`.aext-project/`:
+temp files, trash, marker) is not a user change and is ignored.
+
+The watch runs in a thread of its own, a *daemon* thread, instead of `watchfiles.awatch`:
+awatch parks its blocking call in an anyio worker thread, which is not a daemon, so a
+server stopped without our `stop_extension` (a SIGINT with no terminal ends the loop with a
+KeyboardInterrupt) waited for it forever in `threading._shutdown`. A daemon thread can never
+keep the process alive, so a stop does not wait for it: it sees the stop event within
+`STEP_MS` and ends by itself. That step is also how often an idle server wakes up for the
+watch (awatch's 50 ms meant 20 wake-ups a second in every idle user's server); a change is
+reported within one to two steps. `watchfiles` is imported by that thread, not at start.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Iterable
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
-
-from watchfiles import awatch
 
 from ..context import AppContext
 from ..store import projects as project_store
@@ -22,6 +32,16 @@ from .sync.ignore import EXTENSION_FOLDER
 
 log = logging.getLogger(__name__)
 DEBOUNCE_MS = 500
+STEP_MS = 1000  # how often the watching thread wakes up (stop event, pending changes)
+
+
+@dataclass(frozen=True)
+class FolderWatch:
+    """A running watch: set `stop` to end it; `thread` watches, `task` publishes."""
+
+    stop: threading.Event
+    thread: threading.Thread
+    task: asyncio.Task[None]
 
 
 def touched_projects(changed: Iterable[str], folders: dict[Path, str]) -> set[str]:
@@ -37,17 +57,71 @@ def touched_projects(changed: Iterable[str], folders: dict[Path, str]) -> set[st
     return hit
 
 
-async def watch_projects(ctx: AppContext, stop: asyncio.Event) -> None:
-    """Publish `project_changed` for local edits until `stop` is set."""
-    root = ctx.settings.projects_root
-    if ctx.db is None:
-        return
-    await asyncio.to_thread(root.mkdir, parents=True, exist_ok=True)
+def _watch_blocking(
+    root: Path, stop: threading.Event, deliver: Callable[[set[str] | None], None]
+) -> None:
+    """In the watching thread: hand each batch of changed paths to `deliver`; None at the end."""
     try:
-        async for changes in awatch(root, stop_event=stop, debounce=DEBOUNCE_MS, recursive=True):
-            projects = await read(ctx.db, project_store.list_projects)
-            folders = {Path(p.local_path): p.id for p in projects if p.local_path}
-            for project_id in touched_projects((path for _, path in changes), folders):
-                ctx.events.project_changed(project_id, "local_change")
+        from watchfiles import watch
+
+        for changes in watch(
+            root,
+            stop_event=stop,
+            debounce=DEBOUNCE_MS,
+            step=STEP_MS,
+            rust_timeout=0,  # no periodic returns to Python while nothing changes
+            recursive=True,
+            raise_interrupt=False,
+        ):
+            deliver({path for _, path in changes})
     except Exception:  # the watcher is a convenience: never take the server down
         log.exception("watching %s for project changes stopped", root)
+    finally:
+        deliver(None)
+
+
+async def _publish(ctx: AppContext, batches: asyncio.Queue[set[str] | None]) -> None:
+    """On the loop: map each batch to projects and publish `project_changed`."""
+    assert ctx.db is not None
+    while (changed := await batches.get()) is not None:
+        try:
+            projects = await read(ctx.db, project_store.list_projects)
+        except Exception:
+            log.exception("could not map folder changes to projects")
+            continue
+        folders = {Path(p.local_path): p.id for p in projects if p.local_path}
+        for project_id in touched_projects(changed, folders):
+            ctx.events.project_changed(project_id, "local_change")
+
+
+async def start_watching(ctx: AppContext) -> FolderWatch | None:
+    """Start watching the projects root; None when there is no store to map changes with."""
+    if ctx.db is None:
+        return None
+    root = ctx.settings.projects_root
+    await asyncio.to_thread(root.mkdir, parents=True, exist_ok=True)
+    loop = asyncio.get_running_loop()
+    batches: asyncio.Queue[set[str] | None] = asyncio.Queue()
+
+    def deliver(changed: set[str] | None) -> None:
+        with contextlib.suppress(RuntimeError):  # the loop is already closed: nobody listens
+            loop.call_soon_threadsafe(batches.put_nowait, changed)
+
+    stop = threading.Event()
+    thread = threading.Thread(
+        target=_watch_blocking,
+        args=(root, stop, deliver),
+        name="pfb-folder-watcher",
+        daemon=True,
+    )
+    thread.start()
+    return FolderWatch(stop, thread, asyncio.create_task(_publish(ctx, batches)))
+
+
+async def stop_watching(watch: FolderWatch) -> None:
+    """Stop the publishing task and tell the thread to end (it does within `STEP_MS`; being
+    a daemon, it is not waited for)."""
+    watch.stop.set()
+    watch.task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await watch.task

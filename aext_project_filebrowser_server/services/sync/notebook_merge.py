@@ -30,16 +30,15 @@ import logging
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import nbformat
 import nbformat.v4
 import nbformat.v4.nbjson
 import nbformat.validator
-from nbdime.diffing.notebooks import diff_notebooks
-from nbdime.merging.decisions import apply_decisions
-from nbdime.merging.generic import decide_merge_with_diff
-from nbdime.utils import Strategies
+
+if TYPE_CHECKING:  # nbdime is imported by the first merge, not by every server's start
+    from nbdime.utils import Strategies
 
 from ...cloud import client as cloud
 from ...cloud.client import CloudClient
@@ -207,6 +206,8 @@ def _serialize(notebook: Any) -> bytes:
 
 
 def _strategies(volatile: Iterable[str]) -> Strategies:
+    from nbdime.utils import Strategies
+
     transients = [*OUTPUT_FIELDS, *volatile]
     strategies = Strategies(
         {
@@ -223,6 +224,10 @@ def _strategies(volatile: Iterable[str]) -> Strategies:
 
 
 def _merge(base: Any, local: Any, remote: Any, volatile: Collection[str]) -> MergeResult:
+    from nbdime.diffing.notebooks import diff_notebooks
+    from nbdime.merging.decisions import apply_decisions
+    from nbdime.merging.generic import decide_merge_with_diff
+
     local_diff = diff_notebooks(base, local)
     remote_diff = diff_notebooks(base, remote)
     decisions = decide_merge_with_diff(

@@ -1,0 +1,123 @@
+"""A real `jupyter server` child process with the extension, started the way a spawner or
+systemd starts one: `subprocess.Popen`, stdin from /dev/null, no terminal.
+
+The crash tests fork their servers from a pre-warmed zygote; these tests must not, because
+what they check (the signal handlers, the threads left at exit) depends on the process
+being a plain `jupyter server` from its first instruction. The `JupyterProcess` of the
+reliability helpers is reused: it knows a server by pid, and a child we have not reaped yet
+shows as a zombie, which `alive()` already treats as gone.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from reliability.jupyter_process import (
+    JupyterProcess,
+    _wait_healthy,
+    _write_config,
+    free_port,
+)
+
+JUPYTER_SERVER = Path(sys.executable).with_name("jupyter-server")
+STOPPED_LINE = "aext_project_filebrowser_server stopped in"
+
+
+@dataclass
+class PlainServer:
+    """A server we started (a class: it owns the child process)."""
+
+    server: JupyterProcess
+    process: subprocess.Popen[bytes]
+
+    def signal_and_wait(self, signum: int, timeout: float = 30.0) -> float:
+        """Send `signum`; seconds until the process exited (raises if it did not)."""
+        started = time.monotonic()
+        self.process.send_signal(signum)
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            raise AssertionError(
+                f"still running {timeout:g} s after signal {signum}:\n{self.server.log_tail()}"
+            ) from None
+        return time.monotonic() - started
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()
+
+
+def start_plain_server(
+    home: Path, extension_config: dict[str, Any], env: dict[str, str] | None = None
+) -> PlainServer:
+    """`jupyter server` with the extension; its Jupyter state under `home`."""
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "root").mkdir(exist_ok=True)
+    config_dir = _write_config(home, extension_config)
+    token = uuid.uuid4().hex
+    port = free_port()
+    log_path = home / f"jupyter-{port}.log"
+    child_env = {
+        **os.environ,
+        "JUPYTER_CONFIG_DIR": str(config_dir),
+        "JUPYTER_DATA_DIR": str(home / "data"),
+        "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
+        "JUPYTER_PLATFORM_DIRS": "1",
+        "HOME": str(home),
+        **(env or {}),
+    }
+    child_env.pop("PYTEST_CURRENT_TEST", None)
+    with log_path.open("ab") as log:
+        process = subprocess.Popen(
+            [
+                str(JUPYTER_SERVER),
+                "--no-browser",
+                "--allow-root",
+                "--ip=127.0.0.1",
+                f"--ServerApp.port={port}",
+                "--ServerApp.port_retries=0",
+                f"--ServerApp.root_dir={home / 'root'}",
+                f"--IdentityProvider.token={token}",
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=log,
+            env=child_env,
+            cwd=home,
+        )
+    db_url = str(extension_config.get("db_url", ""))
+    server = JupyterProcess(
+        url=f"http://127.0.0.1:{port}/",
+        token=token,
+        home=home,
+        db_path=Path(db_url.removeprefix("sqlite:///")),
+        pid=process.pid,
+        log_path=log_path,
+        exit_file=home / f"jupyter-{port}.never-written",
+    )
+    started = PlainServer(server, process)
+    try:
+        _wait_healthy(server)
+    except BaseException:
+        started.close()
+        raise
+    return started
+
+
+@contextlib.contextmanager
+def plain_server(home: Path, extension_config: dict[str, Any], env: dict[str, str] | None = None):
+    """`start_plain_server` that is killed (SIGKILL) at the end if still running."""
+    started = start_plain_server(home, extension_config, env)
+    try:
+        yield started
+    finally:
+        started.close()
