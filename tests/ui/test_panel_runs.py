@@ -26,9 +26,7 @@ from .panel import (
 from .test_panel import download
 
 
-def test_edit_the_notebook_in_jupyterlab_then_sync_turns_it_synced(
-    lab: Lab, page_for: Any
-) -> None:
+def test_edit_the_notebook_in_jupyterlab_then_sync_turns_it_synced(lab: Lab, page_for: Any) -> None:
     page = page_for(lab)
     open_panel(page)
     project = download(page, SALES_FORECAST)
