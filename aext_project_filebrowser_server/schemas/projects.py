@@ -7,10 +7,20 @@ store and wrote the whole owner object where an id string belonged.
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any, Literal
+from datetime import datetime, timezone
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+
+def _utc_if_naive(value: datetime) -> datetime:
+    """The real product stored cloud timestamps without an offset
+    (`2025-11-13T13:29:47.246655`); they are UTC. The store refuses naive datetimes."""
+    return value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
+
+
+#: A timestamp from the cloud: aware as sent, or naive and read as UTC.
+CloudTimestamp = Annotated[datetime, AfterValidator(_utc_if_naive)]
 
 OwnerType = Literal["user", "organization"]
 
@@ -45,12 +55,20 @@ class CloudProject(BaseModel):
     id: str = Field(min_length=1)
     name: str = Field(min_length=1)
     title: str
-    created_at: datetime
-    updated_at: datetime
+    created_at: CloudTimestamp
+    updated_at: CloudTimestamp
     # A factory, not a shared default instance: pydantic deep-copies a model default on
     # every construction, which is most of the cost of building a project.
     metadata: CloudProjectMetadata = Field(default_factory=CloudProjectMetadata)
     owner: ProjectOwner
+
+    @model_validator(mode="before")
+    @classmethod
+    def _title_defaults_to_name(cls, data: Any) -> Any:
+        """A project without `title` (one of the public fixtures has none) shows its name."""
+        if isinstance(data, dict) and data.get("title") is None and "name" in data:
+            return {**data, "title": data["name"]}
+        return data
 
 
 class SyncSummary(BaseModel):

@@ -36,6 +36,11 @@ async def set_permissions(
     except CloudError as exc:
         raise cloud_request_failure(exc) from None
     ctx.events.project_changed(project_id, "permissions")
+    if permissions is None:  # an empty 2xx: done; what it is now is read back when possible
+        try:
+            permissions = await cloud.get_permissions(ctx.cloud, project_id)
+        except CloudError:
+            permissions = cloud.CloudPermissions(is_public=bool(body.is_public))
     return _permissions(project_id, permissions)
 
 

@@ -110,7 +110,7 @@ async def _refresh(ctx: AppContext) -> CloudStatus:
     if not ctx.settings.cloud_configured:
         return "not_configured"
     try:
-        listed = await asyncio.wait_for(cloud.list_all_projects(ctx.cloud), REFRESH_TIMEOUT_S)
+        listed = await asyncio.wait_for(cloud.list_user_projects(ctx.cloud), REFRESH_TIMEOUT_S)
     except AuthRequired:
         return "auth_required"
     except (CloudError, asyncio.TimeoutError) as exc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Concatenate, ParamSpec, TypeVar
 
@@ -14,6 +15,7 @@ from .errors import ServiceError
 
 P = ParamSpec("P")
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 def store_unavailable(detail: str = "") -> ServiceError:
@@ -35,6 +37,9 @@ async def read_store(
     try:
         return await read(database(ctx), fn, *a, **k)
     except SQLAlchemyError as exc:
+        # The answer is a clean 503; the traceback is for the operator (a naive timestamp
+        # refused by the store once showed only as that 503 line).
+        log.exception("store read %s failed", getattr(fn, "__name__", fn))
         raise store_unavailable(type(exc).__name__) from exc
 
 
@@ -45,4 +50,7 @@ async def write_store(
     try:
         return await write(database(ctx), fn, *a, **k)
     except SQLAlchemyError as exc:
+        # The answer is a clean 503; the traceback is for the operator (a naive timestamp
+        # refused by the store once showed only as that 503 line).
+        log.exception("store write %s failed", getattr(fn, "__name__", fn))
         raise store_unavailable(type(exc).__name__) from exc

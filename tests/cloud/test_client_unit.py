@@ -149,22 +149,11 @@ async def test_malformed_project_is_invalid_cloud_response(
     [
         {"items": "not a list", "num_items": 1, "next_page_url": None},
         {"num_items": 0, "next_page_url": None},
-        {"items": [{"path": "a", "size": -1}], "next_page_url": None},
-        {
-            "items": [
-                {
-                    "path": "a",
-                    "size": 1,
-                    "sha256": "xyz",
-                    "last_modified": "2024-01-01",
-                    "file_version_id": "v",
-                }
-            ]
-        },
         {"items": [], "next_page_url": 17},
     ],
 )
 async def test_malformed_file_listing(body: dict[str, Any]) -> None:
+    """A page that is not a page fails the listing: nothing in it can be trusted."""
     client = make(Recorder(httpx.Response(200, json=body)))
     try:
         with pytest.raises(InvalidCloudResponse):
@@ -179,10 +168,12 @@ async def test_account_and_permissions_parse() -> None:
             return httpx.Response(
                 200,
                 json={
-                    "user": {"id": "u1", "name": "alice", "email": "a@x", "new": 1},
-                    "organizations": [{"id": "o1", "name": "acme"}],
+                    "user": {"id": "u1", "email": "a@x", "username": "al", "new": 1},
+                    "profile": {},
                 },
             )
+        if request.url.path == "/api/organizations/my":
+            return httpx.Response(200, json=[{"id": "o1", "name": "acme", "title": "Acme"}])
         assert request.url.path == "/api/projects/p1/permissions"
         if request.method == "POST":
             assert json.loads(request.content) == {
@@ -198,11 +189,13 @@ async def test_account_and_permissions_parse() -> None:
     client = make(handler)
     try:
         account = await cc.get_account(client)
+        orgs = await cc.list_my_organizations(client)
         perms = await cc.set_permissions(client, "p1", is_public=True, users=["u2"], role="reader")
         again = await cc.get_permissions(client, "p1")
     finally:
         await cc.aclose(client)
-    assert account.user.email == "a@x" and account.organizations[0].name == "acme"
+    assert account.user.email == "a@x" and account.user.display_name == "al"
+    assert orgs[0].name == "acme" and orgs[0].title == "Acme"
     assert perms == again and perms.grants[0].id == "u2"
 
 

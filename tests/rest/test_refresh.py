@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from aext_project_filebrowser_server.cloud import client as cc
+from aext_project_filebrowser_server.schemas.projects import ProjectOwner
 
 from .helpers import ALICE_ID, BOB_ID, Api, cloud_as, slug, stored_row
 
@@ -67,3 +68,26 @@ async def test_alice_cannot_share_or_delete_bobs_project(
         assert (rename.code, rename.body["code"]) == (403, "forbidden")
         assert (await cc.get_project(bob, shared.id)).title == "Read only for alice"
         await cc.delete_project(bob, shared.id)
+
+
+async def test_refresh_never_imports_a_strangers_public_project(
+    api: Api, replica: Any, replica_bob_key: str
+) -> None:
+    """Measured on main: bob's public project, shared with nobody, became one of alice's
+    local projects. A refresh lists alice's own, her organizations' and the projects shared
+    with her, never everything public."""
+    async with cloud_as(replica.url, replica_bob_key) as bob:
+        public = await cc.create_project(bob, "Bob's public notes", slug("pub"))
+        await cc.set_permissions(bob, public.id, is_public=True)
+        org = next(o for o in await cc.list_my_organizations(bob) if o.name == "acme")
+        owner = ProjectOwner(id=org.id, type="organization")
+        team = await cc.create_project(bob, "Acme team project", slug("acme"), owner=owner)
+        try:
+            reply = await api.get("projects", params={"refresh": "true"})
+            assert reply.body["cloud_status"] == "ok"
+            ids = {p["id"] for p in reply.body["projects"]}
+            assert public.id not in ids
+            assert team.id in ids  # alice is in acme
+        finally:
+            await cc.delete_project(bob, public.id)
+            await cc.delete_project(bob, team.id)

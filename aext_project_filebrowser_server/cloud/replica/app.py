@@ -3,8 +3,10 @@
 Routes (a trailing slash is accepted everywhere):
 
     GET                 /api/projects/healthz                 no auth, never faulted
-    GET                 /api/account                          the caller and their orgs
+    GET                 /api/account                          the caller
+    GET                 /api/organizations/my                 the caller's organizations
     GET, POST           /api/projects                         list / create
+    GET                 /api/projects/shared-with-me          shared with the caller (ours)
     GET, PATCH, DELETE  /api/projects/{id}
     GET, POST           /api/projects/{id}/permissions
     GET                 /api/projects/{id}/files              current files
@@ -25,9 +27,11 @@ from .file_handlers import FileHandler, FileListHandler
 from .project_handlers import (
     AccountHandler,
     HealthHandler,
+    MyOrganizationsHandler,
     PermissionsHandler,
     ProjectHandler,
     ProjectsHandler,
+    SharedProjectsHandler,
 )
 
 PROJECT = r"/api/projects/([^/]+)"
@@ -38,7 +42,9 @@ def make_app(state: ReplicaState) -> web.Application:
     routes: list[tuple[str, type[web.RequestHandler], dict[str, ReplicaState]]] = [
         (r"/api/projects/healthz/?", HealthHandler, args),
         (r"/api/account/?", AccountHandler, args),
+        (r"/api/organizations/my/?", MyOrganizationsHandler, args),
         (r"/api/projects/?", ProjectsHandler, args),
+        (r"/api/projects/shared-with-me/?", SharedProjectsHandler, args),
         (PROJECT + r"/?", ProjectHandler, args),
         (PROJECT + r"/permissions/?", PermissionsHandler, args),
         (PROJECT + r"/files/?", FileListHandler, args),

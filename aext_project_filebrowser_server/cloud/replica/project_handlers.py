@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from tornado import web
+
 from . import project_store as store
 from .base import ReplicaHandler
 from .bodies import parse_permissions_change, parse_project_create, parse_project_update
@@ -26,20 +28,37 @@ class HealthHandler(ReplicaHandler):
 
 
 class AccountHandler(ReplicaHandler):
-    """`GET /api/account`: who the API key belongs to, and their organizations."""
+    """`GET /api/account` in the shape anaconda-auth's live tests show: no `user.name`,
+    and the organizations on their own route. The seed has one name per user: it is the
+    username; first and last names are empty."""
 
     def get(self) -> None:
-        me, names = self.principal, self.state.directory.org_names
+        me = self.principal
+        user = {"id": me.user_id, "email": me.email, "username": me.name}
         self.write_json(
             {
-                "user": {"id": me.user_id, "name": me.name, "email": me.email},
-                "organizations": [{"id": o, "name": names[o]} for o in sorted(me.org_ids)],
+                "user": {**user, "first_name": "", "last_name": ""},
+                "profile": {},
+                "subscriptions": [],
             }
         )
 
 
+class MyOrganizationsHandler(ReplicaHandler):
+    """`GET /api/organizations/my`: the caller's organizations, `[{"id", "name", "title"}]`."""
+
+    def get(self) -> None:
+        me, names = self.principal, self.state.directory.org_names
+        orgs = [{"id": o, "name": names[o], "title": names[o]} for o in sorted(me.org_ids)]
+        self.write_json(orgs)
+
+
 class ProjectsHandler(ReplicaHandler):
-    """`GET /api/projects` (list, filter, paginate) and `POST /api/projects` (create)."""
+    """`GET /api/projects` (list, filter, paginate) and `POST /api/projects` (create).
+
+    Without `owner` the list holds every visible project, public ones of strangers too."""
+
+    shared_only = False
 
     def _owner_filter(self) -> tuple[str, str] | None:
         owner = self.get_query_argument("owner", None)
@@ -66,6 +85,7 @@ class ProjectsHandler(ReplicaHandler):
             store.list_projects,
             self.principal,
             owner=self._owner_filter(),
+            shared_only=self.shared_only,
             tag=self.get_query_argument("tag", None),
             name=self.get_query_argument("name", None),
             after=after,
@@ -97,6 +117,17 @@ class ProjectsHandler(ReplicaHandler):
         )
         self.set_header("Location", f"/api/projects/{record.id}")
         self.write_json(project_json(record, self.state.directory), status=201)
+
+
+class SharedProjectsHandler(ProjectsHandler):
+    """`GET /api/projects/shared-with-me`: projects of other owners with a grant to the
+    caller or one of their organizations (not merely public). Our own route: no public
+    evidence shows how the real cloud lists them (see `cloud.projects`)."""
+
+    shared_only = True
+
+    async def post(self) -> None:
+        raise web.HTTPError(405)
 
 
 class ProjectHandler(ReplicaHandler):

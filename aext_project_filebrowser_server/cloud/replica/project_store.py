@@ -135,21 +135,27 @@ def get_project(s: Session, principal: Principal, project_id: str) -> ProjectRec
     return _record(load_project(s, principal, project_id, "reader"))
 
 
-def _visible_to(principal: Principal) -> ColumnElement[bool]:
+def _granted_to(principal: Principal) -> ColumnElement[bool]:
     orgs = sorted(principal.org_ids)
-    granted = exists().where(
+    return exists().where(
         Grant.project_id == Project.id,
         or_(
             and_(Grant.grantee_type == "user", Grant.grantee_id == principal.user_id),
             and_(Grant.grantee_type == "organization", Grant.grantee_id.in_(orgs)),
         ),
     )
+
+
+def _owned_by(principal: Principal) -> ColumnElement[bool]:
+    orgs = sorted(principal.org_ids)
     return or_(
         and_(Project.owner_type == "user", Project.owner_id == principal.user_id),
         and_(Project.owner_type == "organization", Project.owner_id.in_(orgs)),
-        Project.is_public.is_(True),
-        granted,
     )
+
+
+def _visible_to(principal: Principal) -> ColumnElement[bool]:
+    return or_(_owned_by(principal), Project.is_public.is_(True), _granted_to(principal))
 
 
 def list_projects(
@@ -161,9 +167,13 @@ def list_projects(
     name: str | None,
     after: tuple[datetime, str] | None,
     limit: int,
+    shared_only: bool = False,
 ) -> ProjectPage:
-    """Visible projects in (created_at, id) order, optionally filtered, after a cursor."""
+    """Visible projects in (created_at, id) order, optionally filtered, after a cursor.
+    `shared_only`: only other owners' projects granted to the caller or their orgs."""
     conditions: list[ColumnElement[bool]] = [_visible_to(principal)]
+    if shared_only:
+        conditions += [_granted_to(principal), ~_owned_by(principal)]
     if owner is not None:
         conditions += [Project.owner_type == owner[0], Project.owner_id == owner[1]]
     if name:

@@ -196,17 +196,22 @@ async def _upload(target: SyncTarget, op: Upload) -> Outcome:
     return Outcome(op, ok=True, bytes=op.size, saves=(base,))
 
 
-async def _fetch_verified(target: SyncTarget, path: str, version_id: str, sha256: str) -> Path:
+async def _fetch_verified(
+    target: SyncTarget, path: str, version_id: str, sha256: str | None
+) -> tuple[Path, str]:
+    """Download `version_id` into a temp file; returns it and the hash of what came, which
+    must be `sha256` when the cloud listed one (a cloud without hashes is taken at its
+    word, and the hash recorded is the one of the bytes received)."""
     temp = temp_path(target.root)
     # Not fsynced here: `make_durable` does it for the group, before its commit.
     result = await cloud.download_file(
         target.client, target.project_id, path, temp, version=version_id, durable=False
     )
-    if result.sha256 != sha256:
+    if sha256 is not None and result.sha256 != sha256:
         await asyncio.to_thread(temp.unlink, missing_ok=True)
         raise LocalChanged(f"cloud sent different bytes than listed for {path!r}")
     crash_point("after_temp_write")
-    return temp
+    return temp, result.sha256
 
 
 def _replace_if_unchanged(
@@ -236,13 +241,13 @@ async def _place(
 
 
 async def _download(target: SyncTarget, op: Download) -> Outcome:
-    temp = await _fetch_verified(target, op.path, op.version_id, op.sha256)
+    temp, sha256 = await _fetch_verified(target, op.path, op.version_id, op.sha256)
     st = await _place(target, temp, op.path, op.expect_local_sha256)
     return Outcome(
         op,
         ok=True,
         bytes=op.size,
-        saves=(_base(op.path, op.sha256, op.version_id, st),),
+        saves=(_base(op.path, sha256, op.version_id, st),),
         placed=(target.root / op.path,),
     )
 
@@ -282,25 +287,39 @@ async def _drop_base(target: SyncTarget, op: DropBase) -> Outcome:
 
 
 async def _conflict(target: SyncTarget, op: Conflict) -> Outcome:
-    """Both sides changed: merge a notebook if nbdime can, otherwise keep both versions."""
+    """Both sides changed: merge a notebook if nbdime can, otherwise keep both versions.
+    Equal bytes on both sides (seen only now when the cloud lists no hashes) are no
+    conflict: the base is recorded and nothing is copied."""
     local = resolve_inside(target.root, op.path)
     if await _local_hash(local) != op.local_sha256:
         raise LocalChanged(f"{op.path!r} changed locally during the sync; try again")
-    remote = await _fetch_verified(target, op.path, op.remote_version_id, op.remote_sha256)
+    remote, remote_sha256 = await _fetch_verified(
+        target, op.path, op.remote_version_id, op.remote_sha256
+    )
     try:
+        if remote_sha256 == op.local_sha256:
+            st = await asyncio.to_thread(_stat_verified, local, op.local_sha256)
+            saves = (_base(op.path, op.local_sha256, op.remote_version_id, st),)
+            return Outcome(op, ok=True, bytes=op.remote_size, saves=saves)
         fallback: Clash | Unmergeable | None = None
         if op.notebook and op.base_version_id is not None:
-            result = too_large(op) or await _merge_notebook(target, op, local, remote)
+            result = too_large(op) or await _merge_notebook(
+                target, op, local, remote, remote_sha256
+            )
             if isinstance(result, Outcome):
                 return result
             fallback = result
-        return await _keep_both(target, op, remote, fallback)
+        return await _keep_both(target, op, remote, remote_sha256, fallback)
     finally:
         await asyncio.to_thread(remote.unlink, missing_ok=True)
 
 
 async def _keep_both(
-    target: SyncTarget, op: Conflict, remote: Path, why: Clash | Unmergeable | None
+    target: SyncTarget,
+    op: Conflict,
+    remote: Path,
+    remote_sha256: str,
+    why: Clash | Unmergeable | None,
 ) -> Outcome:
     """The local content moves to the copy (and is uploaded), the cloud's keeps `path`."""
     copy = await asyncio.to_thread(move_aside, target.root, op.path, op.copy_path)
@@ -315,7 +334,7 @@ async def _keep_both(
         expected_sha256=op.local_sha256,
     )
     saves = (
-        _base(op.path, op.remote_sha256, op.remote_version_id, st_path),
+        _base(op.path, remote_sha256, op.remote_version_id, st_path),
         _base(op.copy_path, op.local_sha256, uploaded.file_version_id, copy_stat),
     )
     return Outcome(
@@ -384,7 +403,7 @@ async def _fetch_base(target: SyncTarget, op: Conflict) -> bytes | None:
 
 
 async def _merge_notebook(
-    target: SyncTarget, op: Conflict, local: Path, remote: Path
+    target: SyncTarget, op: Conflict, local: Path, remote: Path, remote_sha256: str
 ) -> Outcome | Clash | Unmergeable:
     """Three-way merge against the base revision; an Outcome when the merge was applied.
 
@@ -404,7 +423,7 @@ async def _merge_notebook(
     temp = await asyncio.to_thread(_write_temp, target.root, result.content)
     try:
         version = op.remote_version_id
-        if merged_sha != op.remote_sha256:
+        if merged_sha != remote_sha256:
             uploaded = await cloud.upload_file(
                 target.client,
                 target.project_id,

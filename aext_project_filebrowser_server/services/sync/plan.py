@@ -13,7 +13,8 @@ not hold, skip the operation, keep the base as it is and re-plan later):
   the cloud). A 412 means the cloud moved on: skip. On success the base becomes
   (sha256, returned file_version_id, size, local mtime_ns).
 - `Download`: fetch `version_id` into a temp file in the project's `.aext-project/` folder
-  (same file system), verify size and sha256, fsync, then re-check the local path right before
+  (same file system), verify the sha256 when the cloud listed one (else hash what came),
+  fsync, then re-check the local path right before
   the atomic rename: it must still hash to `expect_local_sha256`, or still be absent when that
   is None. The base becomes (sha256, version_id, size, new mtime_ns).
 - `DeleteRemote`: `DELETE` with `If-Match: <if_match>`; on success drop the base.
@@ -26,8 +27,10 @@ not hold, skip the operation, keep the base as it is and re-plan later):
   succeeds, upload the merge with `If-Match: remote_version_id` and write it locally. Otherwise:
   move the local file (still `local_sha256`) to `copy_path` (which must not exist), upload it
   there with `If-None-Match: *`, then download `remote_version_id` to `path` (expecting it
-  absent) and record both bases. A crash between the steps is safe: the next plan sees a new
-  local copy to upload and a deleted local `path` whose cloud version wins.
+  absent) and record both bases. When the cloud listed no hash (`remote_sha256` None) the
+  executor first downloads the remote version: holding the local bytes, it only records the
+  base (equal bytes are never a conflict). A crash between the steps is safe: the next plan
+  sees a new local copy to upload and a deleted local `path` whose cloud version wins.
 
 Directions: `sync` does every row. `push` only writes the cloud (uploads, cloud deletes) and
 `pull` only writes the local folder (downloads, moves to trash); both may also record or drop
@@ -108,8 +111,8 @@ class Download:
     kind: Literal["download"] = field(default="download", init=False)
     path: str
     version_id: str
-    sha256: str
-    size: int
+    sha256: str | None  # None: the cloud listed no hash; the executor hashes what it gets
+    size: int  # 0 when the cloud listed no size
     expect_local_sha256: str | None
     reason: str
 
@@ -166,7 +169,7 @@ class Conflict:
     local_sha256: str
     local_size: int
     remote_version_id: str
-    remote_sha256: str
+    remote_sha256: str | None  # None: unlisted; the executor compares what it downloads
     remote_size: int
     base_version_id: str | None
     notebook: bool
@@ -357,7 +360,7 @@ def _download_as(reason: str, *, replace_local: bool) -> Callable[[_PathState], 
             path=state.path,
             version_id=remote.file_version_id,
             sha256=remote.sha256,
-            size=remote.size,
+            size=remote.size or 0,
             expect_local_sha256=_present(state.local).sha256 if replace_local else None,
             reason=reason,
         )
@@ -367,12 +370,13 @@ def _download_as(reason: str, *, replace_local: bool) -> Callable[[_PathState], 
 
 def _record_base_as(reason: str) -> Callable[[_PathState], RecordBase]:
     def build(state: _PathState) -> RecordBase:
+        # Every row that records a base has the local bytes equal to the listed remote hash.
         local, remote = _present(state.local), _present(state.remote)
         return RecordBase(
             path=state.path,
-            sha256=remote.sha256,
+            sha256=local.sha256,
             version_id=remote.file_version_id,
-            size=remote.size,
+            size=local.size,
             mtime_ns=local.mtime_ns,
             reason=reason,
         )
@@ -409,7 +413,7 @@ def _conflict(state: _PathState, copy_path: str) -> Conflict:
         local_size=local.size,
         remote_version_id=remote.file_version_id,
         remote_sha256=remote.sha256,
-        remote_size=remote.size,
+        remote_size=remote.size or 0,
         base_version_id=state.base.version_id if state.base is not None else None,
         notebook=state.path.endswith(".ipynb"),
         reason="changed on both sides; the cloud keeps the path, the local edit goes to a copy",

@@ -57,9 +57,10 @@ async def load_project(ctx: AppContext, project_id: str) -> LocalProject:
 
 
 async def who_am_i(ctx: AppContext) -> str:
-    """The cloud user's name, for conflict copy names."""
+    """The cloud user's display name (first + last name, else username, else email), for
+    conflict copy names."""
     try:
-        return (await cloud.get_account(ctx.cloud)).user.name or "someone"
+        return (await cloud.get_account(ctx.cloud)).user.display_name or "someone"
     except CloudError:
         return "someone"
 

@@ -7,7 +7,9 @@ never decide direction:
 - remote changed = the remote `file_version_id` differs from the base version AND the remote
   sha256 differs from the base sha256. A new version holding the base's bytes ("touched", for
   instance re-uploaded by another client) is unchanged content: its status is `synced` and
-  the planner only records the new version id in the base.
+  the planner only records the new version id in the base. A cloud that lists no hash (the
+  real product's file model has none) makes every new version id a change; a file changed
+  on both sides is then a `conflict` until the executor has compared the downloaded bytes.
 
 `classify` names the row of DESIGN §5 a path is in (a `SyncCase`); `file_status` maps it to
 the coarser `FileStatus` users see:
@@ -194,4 +196,6 @@ def _remote_change(remote: CloudFile | None, base: BaseFile) -> _RemoteChange:
         return "deleted"
     if remote.file_version_id == base.version_id:
         return "unchanged"
+    if remote.sha256 is None:
+        return "modified"
     return "touched" if remote.sha256 == base.sha256 else "modified"
