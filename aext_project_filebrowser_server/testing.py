@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 
 from .context import AppContext
+from .schemas.files import CloudFile
 from .schemas.projects import CloudProject, local_from_cloud
 from .services.sync.local_files import write_marker
 from .services.sync.snapshot import marker_path
@@ -82,15 +83,30 @@ def local_files(root: Path) -> dict[str, bytes]:
     }
 
 
-def remote_files(client: httpx.Client, project_id: str) -> dict[str, bytes]:
-    """The cloud side, read straight from the replica (not through the extension)."""
+def remote_versions(client: httpx.Client, project_id: str) -> dict[str, str]:
+    """Path → current file version id, read straight from the replica in either dialect
+    (our listing shape or the real product's file model)."""
     answer = client.get(f"/api/projects/{project_id}/files", params={"limit": 1000})
     assert answer.status_code == 200, answer.text
     listing = answer.json()
     assert not listing.get("next_page_url"), "more than one page: raise the limit"
+    files = (CloudFile.model_validate(item) for item in listing["items"])
+    return {f.path: f.file_version_id for f in files if f.type == "file"}
+
+
+def remote_bytes(client: httpx.Client, project_id: str, path: str) -> bytes:
+    """One cloud file's bytes; a redirect to storage is followed without the API key."""
+    answer = client.get(f"/api/projects/{project_id}/files/{path}")
+    if answer.is_redirect:
+        answer = httpx.get(str(answer.url.join(answer.headers["Location"])), timeout=30)
+    assert answer.status_code == 200, answer.text
+    return answer.content
+
+
+def remote_files(client: httpx.Client, project_id: str) -> dict[str, bytes]:
+    """The cloud side, read straight from the replica (not through the extension)."""
     return {
-        item["path"]: client.get(f"/api/projects/{project_id}/files/{item['path']}").content
-        for item in listing["items"]
+        path: remote_bytes(client, project_id, path) for path in remote_versions(client, project_id)
     }
 
 

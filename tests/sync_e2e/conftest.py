@@ -18,10 +18,10 @@ from aext_project_filebrowser_server.testing import (
 
 
 @pytest.fixture
-def pfb_extension_config(pfb_db_path: Path, replica: Any, tmp_path: Path) -> dict[str, Any]:
+def pfb_extension_config(pfb_db_path: Path, dialect_replica: Any, tmp_path: Path) -> dict[str, Any]:
     return {
         "db_url": f"sqlite:///{pfb_db_path}",
-        "cloud_url": replica.url,
+        "cloud_url": dialect_replica.url,
         "cloud_api_key": "demo-alice-key",
         "cloud_retry_attempts": 4,
         "server_name": "lab-server",
@@ -30,9 +30,9 @@ def pfb_extension_config(pfb_db_path: Path, replica: Any, tmp_path: Path) -> dic
 
 
 @pytest.fixture
-def cloud_http(replica: Any) -> Iterator[httpx.Client]:
+def cloud_http(dialect_replica: Any) -> Iterator[httpx.Client]:
     """Alice talking to the replica directly, as another client would."""
-    with cloud_client(replica.url) as client:
+    with cloud_client(dialect_replica.url) as client:
         yield client
 
 

@@ -11,7 +11,12 @@ from typing import Any
 import pytest
 from tornado.httpclient import HTTPClientError
 
-from aext_project_filebrowser_server.testing import local_files, remote_files, run_over_ws
+from aext_project_filebrowser_server.testing import (
+    local_files,
+    remote_files,
+    remote_versions,
+    run_over_ws,
+)
 
 from .conftest import put_remote
 
@@ -62,13 +67,13 @@ async def test_conflict_keeps_both_versions(jp_ws_fetch, make_project, cloud_htt
     project = await make_project()
     write_tree(project.root, {"analysis.py": b"base\n"})
     assert (await run_over_ws(jp_ws_fetch, project.id, "sync"))[-1]["type"] == "completed"
-    listing = cloud_http.get(f"/api/projects/{project.id}/files").json()["items"]
+    versions = remote_versions(cloud_http, project.id)
     put_remote(
         cloud_http,
         project.id,
         "analysis.py",
         b"cloud edit\n",
-        **{"If-Match": listing[0]["file_version_id"]},
+        **{"If-Match": versions["analysis.py"]},
     )
     (project.root / "analysis.py").write_bytes(b"local edit\n")
     messages = await run_over_ws(jp_ws_fetch, project.id, "sync")
@@ -89,13 +94,10 @@ async def test_deletes_go_to_trash_and_edits_beat_deletes(jp_ws_fetch, make_proj
     project = await make_project()
     write_tree(project.root, {"keep.txt": b"k", "gone.txt": b"g", "edited.txt": b"e"})
     await run_over_ws(jp_ws_fetch, project.id, "sync")
-    listing = {
-        i["path"]: i for i in cloud_http.get(f"/api/projects/{project.id}/files").json()["items"]
-    }
+    versions = remote_versions(cloud_http, project.id)
     for path in ("gone.txt", "edited.txt"):
         answer = cloud_http.delete(
-            f"/api/projects/{project.id}/files/{path}",
-            headers={"If-Match": listing[path]["file_version_id"]},
+            f"/api/projects/{project.id}/files/{path}", headers={"If-Match": versions[path]}
         )
         assert answer.status_code == 204
     (project.root / "edited.txt").write_bytes(b"edited locally")
@@ -204,3 +206,25 @@ async def test_paths_limit_the_run(jp_ws_fetch, make_project, cloud_http) -> Non
     messages = await run_over_ws(jp_ws_fetch, project.id, "push", paths=["a"])
     assert messages[-1]["type"] == "completed"
     assert sorted(remote_files(cloud_http, project.id)) == ["a/one.txt", "a/two.txt"]
+
+
+async def test_equal_edits_on_both_sides_make_no_conflict_copy(
+    jp_ws_fetch, make_project, cloud_http
+) -> None:
+    """Against a cloud that lists no hashes (the evidence dialect) the planner cannot see
+    that both sides hold the same bytes: the executor compares what it downloads."""
+    project = await make_project()
+    write_tree(project.root, {"same.txt": b"base\n", "new.txt": b"n\n"})
+    assert (await run_over_ws(jp_ws_fetch, project.id, "sync"))[-1]["type"] == "completed"
+    put_remote(cloud_http, project.id, "same.txt", b"both wrote this\n")
+    put_remote(cloud_http, project.id, "added.txt", b"added on both\n")
+    (project.root / "same.txt").write_bytes(b"both wrote this\n")
+    (project.root / "added.txt").write_bytes(b"added on both\n")
+    messages = await run_over_ws(jp_ws_fetch, project.id, "sync")
+    assert messages[-1]["type"] == "completed", messages[-1]
+    assert not [m for m in messages if m["type"] == "conflict"]
+    assert messages[-1]["summary"]["result"] == "ok"
+    assert local_files(project.root) == remote_files(cloud_http, project.id)
+    assert sorted(local_files(project.root)) == ["added.txt", "new.txt", "same.txt"]
+    again = await run_over_ws(jp_ws_fetch, project.id, "sync")
+    assert sum(again[0]["plan"]["counts"].values()) == 0

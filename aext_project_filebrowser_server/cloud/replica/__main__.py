@@ -16,6 +16,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from .dialect import DIALECTS, parse_dialect
 from .faults import parse_faults
 from .seed import DEFAULT_SEED, SeedError
 from .server import ReplicaConfig, serve
@@ -54,6 +55,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         action="store_true",
         help="exit when stdin is closed (test fixtures use this so no server outlives them)",
     )
+    parser.add_argument(
+        "--dialect",
+        choices=DIALECTS,
+        default="ours",
+        help="ours: the API as this project designed it; evidence: as public evidence says "
+        "the real cloud answers (naive times, no hashes, preconditions ignored, 403 "
+        "auth_required, redirected downloads; see cloud/replica/dialect.py)",
+    )
     parser.add_argument("--log-level", default="INFO", help="logging level on stderr (INFO)")
     return parser.parse_args(argv)
 
@@ -80,6 +89,7 @@ def main(argv: list[str] | None = None) -> None:
         admin_token=args.admin_token,
         max_upload_bytes=args.max_upload_mb * 1024 * 1024,
         exit_with_parent=args.exit_with_parent,
+        dialect=parse_dialect(args.dialect),
     )
 
     def ready(url: str) -> None:

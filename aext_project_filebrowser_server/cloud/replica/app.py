@@ -12,6 +12,7 @@ Routes (a trailing slash is accepted everywhere):
     GET                 /api/projects/{id}/files              current files
     GET, HEAD, PUT, DELETE /api/projects/{id}/files/{path}    (GET …/{path}/versions too)
     GET, PUT            /_replica/faults                      admin token only
+    GET, HEAD           /_storage/{token}                     evidence dialect: presigned
 
 Handlers live in `project_handlers`, `file_handlers` and `admin_handlers`; shared plumbing
 (faults, auth, JSON errors) in `base`.
@@ -33,6 +34,7 @@ from .project_handlers import (
     ProjectsHandler,
     SharedProjectsHandler,
 )
+from .storage_handlers import StorageHandler
 
 PROJECT = r"/api/projects/([^/]+)"
 
@@ -50,6 +52,7 @@ def make_app(state: ReplicaState) -> web.Application:
         (PROJECT + r"/files/?", FileListHandler, args),
         (PROJECT + r"/files/(.+)", FileHandler, args),
         (r"/_replica/faults/?", FaultsAdminHandler, args),
+        (r"/_storage/([^/]+)", StorageHandler, args),
     ]
     return web.Application(
         routes,

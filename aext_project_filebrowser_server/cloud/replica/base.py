@@ -20,6 +20,7 @@ from tornado import web
 from tornado.http1connection import HTTP1Connection
 
 from .accounts import Directory, Principal, authenticate
+from .dialect import Dialect, new_storage_secret
 from .errors import InjectedFault, InvalidRequest, NotFound, ReplicaError
 from .faults import FaultInjector
 from .storage import Database
@@ -49,6 +50,8 @@ class ReplicaState:
     admin_token: str | None = None
     max_upload_bytes: int = 5 * 1024**3
     active: set[int] = field(default_factory=set)
+    dialect: Dialect = "ours"
+    storage_secret: bytes = field(default_factory=new_storage_secret, repr=False)
 
 
 class ReplicaHandler(web.RequestHandler):
@@ -163,6 +166,8 @@ class ReplicaHandler(web.RequestHandler):
             status, code, message = status_code, _CODE_BY_STATUS.get(status_code, "error"), ""
         else:
             status, code, message = 500, "internal_error", "internal error"
+        if status == 401 and self.state.dialect == "evidence":
+            status = 403  # the real cloud's missing login: 403 auth_required (the evidence)
         self.set_status(status)
         for name, value in headers.items():
             self.set_header(name, value)

@@ -7,6 +7,7 @@ bug that sends a misspelt or unsupported field shows up against the replica.
 from __future__ import annotations
 
 import re
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -15,7 +16,8 @@ from .access import ROLES, Role
 from .accounts import Directory
 from .errors import InvalidRequest
 
-SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
+SLUG = re.compile(r"[a-z0-9][a-z0-9_-]{0,62}")  # real names have `_` (numpy_tutorial)
+RANDOM_NAME = "<random>"  # what Anaconda's share extension sends: the server picks a name
 MAX_TITLE = 255
 
 
@@ -69,8 +71,10 @@ def _metadata(value: Any) -> dict[str, Any]:
 def parse_project_create(body: Mapping[str, Any]) -> ProjectCreate:
     _only_keys(body, {"name", "title", "metadata", "owner"})
     name = body.get("name")
+    if name == RANDOM_NAME:
+        name = f"project_{secrets.token_hex(6)}"
     if not isinstance(name, str) or not SLUG.fullmatch(name):
-        raise InvalidRequest("name must be a slug: [a-z0-9][a-z0-9-]{0,62}")
+        raise InvalidRequest(f"name must be {RANDOM_NAME!r} or a slug: [a-z0-9][a-z0-9_-]{{0,62}}")
     owner = body.get("owner")
     parsed_owner = None
     if owner is not None:

@@ -16,7 +16,6 @@ clients then report a broken pipe instead of the JSON error. Only an announced
 from __future__ import annotations
 
 import asyncio
-import mimetypes
 from pathlib import Path
 from urllib.parse import quote
 
@@ -25,37 +24,31 @@ from tornado.http1connection import HTTP1Connection
 
 from . import file_store as store
 from .base import ReplicaHandler
-from .blobs import blob_path, store_blob, tmp_dir
+from .blobs import store_blob, tmp_dir
 from .cursors import decode_cursor, encode_cursor, next_page_url, parse_limit
-from .errors import BlobMissing, InvalidPath, ReplicaError, TooLarge
+from .dialect import (
+    EVIDENCE_PAGE_MAX,
+    Dialect,
+    file_model_json,
+    sign_storage_link,
+    with_directories,
+)
+from .downloads import parse_etags, send_revision
+from .errors import InvalidPath, ReplicaError, TooLarge
 from .paths import normalize_path, normalize_prefix
-from .ranges import parse_range
-from .serialize import file_json, http_date, version_json
+from .serialize import file_json, version_json
 from .upload import MultipartFileReceiver, multipart_boundary
 
 FILES_DEFAULT_LIMIT = 1000
 FILES_MAX_LIMIT = 10000
-CHUNK_SIZE = 64 * 1024
 MULTIPART_OVERHEAD = 1024 * 1024
 PRECHECK_ABOVE_BYTES = 1024 * 1024
 VERSIONS_SUFFIX = "/versions"
 
 
-def parse_etags(value: str | None) -> frozenset[str] | None:
-    """Version ids from an `If-Match`/`If-None-Match` value: quoted or not, `W/` dropped."""
-    if value is None or not value.strip():
-        return None
-    tags = set()
-    for part in value.split(","):
-        tag = part.strip()
-        tag = tag[2:] if tag.startswith("W/") else tag
-        tag = tag.strip('"')
-        if tag:
-            tags.add(tag)
-    return frozenset(tags)
-
-
-def parse_conditions(headers: httputil.HTTPHeaders) -> store.Conditions:
+def parse_conditions(headers: httputil.HTTPHeaders, dialect: Dialect) -> store.Conditions:
+    if dialect == "evidence":  # nothing shows the real cloud honours them: it drops them
+        return store.Conditions(if_match=None, if_none_match=None)
     return store.Conditions(
         if_match=parse_etags(headers.get("If-Match")),
         if_none_match=parse_etags(headers.get("If-None-Match")),
@@ -79,9 +72,9 @@ class FileListHandler(ReplicaHandler):
     """`GET /api/projects/{id}/files?prefix=&limit=&cursor=`: current files by path."""
 
     async def get(self, project_id: str) -> None:
-        limit = parse_limit(
-            self.get_query_argument("limit", None), FILES_DEFAULT_LIMIT, FILES_MAX_LIMIT
-        )
+        evidence = self.state.dialect == "evidence"
+        maximum = EVIDENCE_PAGE_MAX if evidence else FILES_MAX_LIMIT
+        limit = parse_limit(self.get_query_argument("limit", None), FILES_DEFAULT_LIMIT, maximum)
         cursor = self.get_query_argument("cursor", None)
         after = decode_cursor(cursor, 1)[0] if cursor else None
         page = await self.state.db.run_sqlite(
@@ -95,6 +88,11 @@ class FileListHandler(ReplicaHandler):
         next_url = None
         if page.has_more:
             next_url = next_page_url(self.request.full_url(), encode_cursor([page.items[-1].path]))
+        if evidence:
+            entries = [file_model_json(project_id, r.path, r.version_id) for r in page.items]
+            items = with_directories(project_id, entries)
+            self.write_json({"items": items, "num_items": len(items), "next_page_url": next_url})
+            return
         self.write_json(
             {
                 "items": [file_json(r) for r in page.items],
@@ -141,7 +139,7 @@ class FileHandler(ReplicaHandler):
                 self.principal,
                 project_id,
                 path,
-                parse_conditions(self.request.headers),
+                parse_conditions(self.request.headers, self.state.dialect),
             )
         self._receiver = MultipartFileReceiver(boundary, tmp_dir(self.state.data_dir))
 
@@ -185,7 +183,7 @@ class FileHandler(ReplicaHandler):
             path,
             sha256=received.sha256,
             size=received.size,
-            conditions=parse_conditions(self.request.headers),
+            conditions=parse_conditions(self.request.headers, self.state.dialect),
             content=None if received.tmp_path is not None else received.content,
         )
         url = (
@@ -211,7 +209,7 @@ class FileHandler(ReplicaHandler):
             self.principal,
             project_id,
             path,
-            parse_conditions(self.request.headers),
+            parse_conditions(self.request.headers, self.state.dialect),
         )
         self.set_status(204)
         self.finish()
@@ -234,49 +232,17 @@ class FileHandler(ReplicaHandler):
             path,
             self.get_query_argument("version", None),
         )
-        assert revision.sha256 is not None
-        blob = blob_path(self.state.data_dir, revision.sha256)
-        if content is None and not blob.exists():
-            raise BlobMissing(f"the stored body of version {revision.version_id} is missing")
-        etag = f'"{revision.version_id}"'
-        self.set_header("ETag", etag)
-        self.set_header("X-Checksum-Sha256", revision.sha256)
-        self.set_header("Last-Modified", http_date(revision.created_at))
-        self.set_header("Accept-Ranges", "bytes")
-        self.set_header("Content-Type", mimetypes.guess_type(path)[0] or "application/octet-stream")
-        if_none_match = parse_etags(self.request.headers.get("If-None-Match"))
-        if if_none_match and ("*" in if_none_match or revision.version_id in if_none_match):
-            self.set_status(304)
-            self.finish()
+        if self.state.dialect == "evidence":  # presigned storage, as a real cloud may do
+            token = sign_storage_link(
+                self.state.storage_secret,
+                self.principal.user_id,
+                project_id,
+                path,
+                revision.version_id,
+            )
+            self.redirect(f"/_storage/{token}", status=302)
             return
-        size = revision.size
-        if_range = self.request.headers.get("If-Range")
-        byte_range = None
-        if if_range is None or if_range.strip() == etag:
-            byte_range = parse_range(self.request.headers.get("Range"), size)
-        first, last = byte_range or (0, size - 1)
-        if byte_range is not None:
-            self.set_status(206)
-            self.set_header("Content-Range", f"bytes {first}-{last}/{size}")
-        self.set_header("Content-Length", str(last - first + 1))
-        if send_body and content is not None:
-            self.write(content[first : last + 1])
-        elif send_body:
-            await self._send_blob(blob, first, last - first + 1)
-        self.finish()
-
-    async def _send_blob(self, blob: Path, offset: int, length: int) -> None:
-        """Stream `length` bytes from `offset`, one chunk in memory at a time."""
-        with blob.open("rb") as f:
-            f.seek(offset)
-            remaining = length
-            while remaining > 0:
-                chunk = f.read(min(CHUNK_SIZE, remaining))
-                if not chunk:
-                    raise BlobMissing("the stored body is shorter than recorded")
-                remaining -= len(chunk)
-                self.write(chunk)
-                await self.flush()
+        await send_revision(self, revision, content, path, send_body=send_body)
 
     async def _maybe_versions(self, project_id: str, raw_path: str) -> bool:
         """Answer a version listing if this URL is one (see the module docstring)."""

@@ -10,8 +10,11 @@ Fixtures (loaded by `aext_project_filebrowser_server.pytest_plugin`):
 
 - `replica`: one server for the whole session, demo seed, in a temp dir. Shared: tests that
   change its state should create their own projects, and never set faults on it.
+- `evidence_replica`: the same, speaking the `evidence` dialect (`cloud.replica.dialect`).
+- `dialect_replica`: parametrized, `replica` then `evidence_replica`.
 - `replica_factory`: `replica_factory(data_dir=None, *, seed=None, faults=None,
-  admin_token="test-admin")` starts a fresh server; all are stopped at teardown.
+  admin_token="test-admin", dialect="ours")` starts a fresh server; all are stopped at
+  teardown.
 - `replica_alice_key`, `replica_bob_key`, `replica_carol_key`: demo API keys (alice and bob
   are in the `acme` organization; carol is in none).
 """
@@ -36,6 +39,8 @@ import pytest
 __all__ = [
     "ReplicaFactory",
     "ReplicaProcess",
+    "dialect_replica",
+    "evidence_replica",
     "replica",
     "replica_alice_key",
     "replica_bob_key",
@@ -141,10 +146,12 @@ def start_replica(
     faults: str | None = None,
     admin_token: str | None = "test-admin",
     *,
+    dialect: str = "ours",
     extra_args: tuple[str, ...] = (),
     timeout: float = START_TIMEOUT_S,
 ) -> ReplicaProcess:
-    """Start a replica on a free loopback port serving `data_dir` (created if needed)."""
+    """Start a replica on a free loopback port serving `data_dir` (created if needed).
+    `dialect`: `ours` or `evidence` (see `cloud.replica.dialect`)."""
     data_dir = Path(data_dir)
     data_dir.parent.mkdir(parents=True, exist_ok=True)
     log_path = data_dir.parent / f"{data_dir.name}-replica.log"
@@ -162,6 +169,7 @@ def start_replica(
         *(["--seed", str(seed)] if seed is not None else []),
         *(["--faults", faults] if faults else []),
         *(["--admin-token", admin_token] if admin_token else []),
+        *(["--dialect", dialect] if dialect != "ours" else []),
         *extra_args,
     ]
     log = log_path.open("ab")
@@ -187,6 +195,7 @@ class ReplicaFactory(Protocol):
         seed: Path | None = None,
         faults: str | None = None,
         admin_token: str | None = "test-admin",
+        dialect: str = "ours",
     ) -> ReplicaProcess: ...
 
 
@@ -196,6 +205,23 @@ def replica(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ReplicaProcess
     server = start_replica(tmp_path_factory.mktemp("replica-session") / "data")
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def evidence_replica(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ReplicaProcess]:
+    """One demo-seeded replica speaking the `evidence` dialect, shared by the session."""
+    server = start_replica(tmp_path_factory.mktemp("replica-evidence") / "data", dialect="evidence")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["ours", "evidence"])
+def dialect_replica(
+    request: pytest.FixtureRequest, replica: ReplicaProcess, evidence_replica: ReplicaProcess
+) -> ReplicaProcess:
+    """The session replica of each dialect in turn: a suite that takes this fixture runs
+    against our design's API and against the API as the evidence shows it."""
+    return evidence_replica if request.param == "evidence" else replica
 
 
 @pytest.fixture
@@ -209,9 +235,12 @@ def replica_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Replic
         seed: Path | None = None,
         faults: str | None = None,
         admin_token: str | None = "test-admin",
+        dialect: str = "ours",
     ) -> ReplicaProcess:
         where = data_dir or tmp_path_factory.mktemp("replica") / "data"
-        server = start_replica(where, seed=seed, faults=faults, admin_token=admin_token)
+        server = start_replica(
+            where, seed=seed, faults=faults, admin_token=admin_token, dialect=dialect
+        )
         started.append(server)
         return server
 

@@ -99,8 +99,8 @@ class ProjectsHandler(ReplicaHandler):
         directory = self.state.directory
         self.write_json(
             {
-                "items": [project_json(p, directory) for p in page.items],
-                "num_items": page.total,
+                "items": [project_json(p, directory, self.state.dialect) for p in page.items],
+                "num_items": len(page.items) if self.state.dialect == "evidence" else page.total,
                 "next_page_url": next_url,
             }
         )
@@ -116,7 +116,7 @@ class ProjectsHandler(ReplicaHandler):
             owner=body.owner,
         )
         self.set_header("Location", f"/api/projects/{record.id}")
-        self.write_json(project_json(record, self.state.directory), status=201)
+        self.write_json(project_json(record, self.state.directory, self.state.dialect), status=201)
 
 
 class SharedProjectsHandler(ProjectsHandler):
@@ -135,7 +135,7 @@ class ProjectHandler(ReplicaHandler):
 
     async def get(self, project_id: str) -> None:
         record = await self.state.db.run(store.get_project, self.principal, project_id)
-        self.write_json(project_json(record, self.state.directory))
+        self.write_json(project_json(record, self.state.directory, self.state.dialect))
 
     async def patch(self, project_id: str) -> None:
         body = parse_project_update(self.json_body())
@@ -146,7 +146,7 @@ class ProjectHandler(ReplicaHandler):
             title=body.title,
             metadata=body.metadata,
         )
-        self.write_json(project_json(record, self.state.directory))
+        self.write_json(project_json(record, self.state.directory, self.state.dialect))
 
     async def delete(self, project_id: str) -> None:
         await self.state.db.run(store.delete_project, self.principal, project_id)

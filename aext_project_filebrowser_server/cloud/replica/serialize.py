@@ -14,6 +14,7 @@ from email.utils import format_datetime
 from typing import Any
 
 from .accounts import Directory
+from .dialect import Dialect, naive_iso
 from .file_store import RevisionRecord
 from .project_store import Permissions, ProjectRecord
 
@@ -34,7 +35,19 @@ def http_date(at: datetime) -> str:
     return format_datetime(at.replace(tzinfo=timezone.utc), usegmt=True)
 
 
-def project_json(p: ProjectRecord, directory: Directory) -> dict[str, Any]:
+def project_json(
+    p: ProjectRecord, directory: Directory, dialect: Dialect = "ours"
+) -> dict[str, Any]:
+    if dialect == "evidence":  # as the seed product stored them (see `dialect`)
+        return {
+            "id": p.id,
+            "name": p.name,
+            "title": p.title,
+            "created_at": naive_iso(p.created_at),
+            "updated_at": naive_iso(p.updated_at),
+            "metadata": {"tags": [], "user_client": "unknown", "hidden": False, **p.metadata},
+            "owner": {"id": p.owner_id, "type": p.owner_type, "name": None},
+        }
     return {
         "id": p.id,
         "name": p.name,

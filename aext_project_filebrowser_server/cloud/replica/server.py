@@ -27,6 +27,7 @@ from .accounts import load_directory
 from .app import make_app
 from .base import ReplicaState
 from .blobs import clear_tmp
+from .dialect import Dialect
 from .faults import FaultInjector, FaultSpec
 from .seed import DEFAULT_SEED, seed_if_new
 from .storage import Database, open_engine
@@ -51,6 +52,7 @@ class ReplicaConfig:
     max_upload_bytes: int = 5 * 1024**3
     exit_with_parent: bool = False
     drain_s: float = 5.0
+    dialect: Dialect = "ours"
 
 
 def open_state(config: ReplicaConfig) -> ReplicaState:
@@ -69,6 +71,7 @@ def open_state(config: ReplicaConfig) -> ReplicaState:
         faults=FaultInjector(config.faults),
         admin_token=config.admin_token,
         max_upload_bytes=config.max_upload_bytes,
+        dialect=config.dialect,
     )
 
 
