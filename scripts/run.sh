@@ -8,6 +8,7 @@ VENV="${VENV:-.venv}"
 PY="$VENV/bin/python"
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 REPLICA_PORT="${REPLICA_PORT:-8765}"
+REPLICA_DIALECT="${REPLICA_DIALECT:-ours}"  # evidence: the cloud as public evidence shows it
 JUPYTER_PORT="${JUPYTER_PORT:-8888}"
 API_KEY="${DEMO_API_KEY:-demo-alice-key}"
 
@@ -23,6 +24,7 @@ source scripts/node-env.sh          # Node for the panel's build (from PyPI wher
 export LOCAL=1                      # the store is the one alembic.dev.ini names
 mkdir -p .dev/replica .dev/notebooks .dev/db
 "$VENV/bin/aext-project-replica" --host 127.0.0.1 --port "$REPLICA_PORT" --data .dev/replica \
+  --dialect "$REPLICA_DIALECT" \
   > .dev/replica.out 2> .dev/replica.log &
 replica_pid=$!
 trap 'kill $replica_pid 2>/dev/null; wait $replica_pid 2>/dev/null || true' EXIT INT TERM

@@ -13,6 +13,7 @@ from typing import Any
 
 from .._version import __version__
 from ..cloud import client as cloud
+from ..cloud.errors import AuthRequired, CloudError
 from ..context import AppContext
 from ..store.engine import sqlite_path
 from . import history
@@ -36,6 +37,20 @@ async def _reachability(context: AppContext) -> dict[str, Any]:
     except Exception as exc:  # any failure is the answer here, not a reason for a 500
         return {"reachable": False, "error": str(exc)[:300] or type(exc).__name__}
     return {"reachable": ok, "error": None}
+
+
+async def _login(context: AppContext) -> str:
+    """Whether the cloud accepts the credential: `ok`, `login_needed` (401, or 403
+    `auth_required`), `not_configured`, or `unknown` (no answer)."""
+    if not context.settings.cloud_configured:
+        return "not_configured"
+    try:
+        await asyncio.wait_for(cloud.get_account(context.cloud), CLOUD_CHECK_TIMEOUT_S)
+    except AuthRequired:
+        return "login_needed"
+    except (CloudError, asyncio.TimeoutError):
+        return "unknown"
+    return "ok"
 
 
 def _left_out(context: AppContext) -> dict[str, Any]:
@@ -71,5 +86,9 @@ async def health_report(context: AppContext) -> dict[str, Any]:
         ),
         "cloud_url": context.settings.cloud_url,
         "cloud_configured": context.settings.cloud_configured,
-        "cloud": {**await _reachability(context), "left_out_entries": _left_out(context)},
+        "cloud": {
+            **await _reachability(context),
+            "login": await _login(context),
+            "left_out_entries": _left_out(context),
+        },
     }

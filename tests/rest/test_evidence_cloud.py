@@ -35,7 +35,7 @@ async def test_refresh_reads_naive_timestamps_as_utc(api: Api) -> None:
     assert sales["cloud_created_at"].endswith(("Z", "+00:00"))
     assert sales["owner_name"] is None  # the evidence: null in every stored copy
     health = (await api.get("health")).body
-    assert health["cloud"]["reachable"] is True
+    assert health["cloud"]["reachable"] is True and health["cloud"]["login"] == "ok"
     assert health["cloud"]["left_out_entries"]["count"] == 0
 
 
@@ -57,3 +57,4 @@ async def test_a_refused_login_is_login_needed(api: Api) -> None:
     assert (listed.code, listed.body["cloud_status"]) == (200, "auth_required")
     create = await api.post("projects", body={"title": "Needs a login"})
     assert (create.code, create.body["code"]) == (401, "auth_required_cloud")
+    assert (await api.get("health")).body["cloud"]["login"] == "login_needed"
