@@ -44,7 +44,7 @@ LARGE_CHUNK_SIZE = 2 * 1024 * 1024
 LARGE_FILE = 16 * 1024 * 1024
 # A download is hashed and written in batches of this many bytes (one thread hop each).
 DOWNLOAD_BATCH = 4 * 1024 * 1024
-# The most a cloud connection asks its socket for at once (see cloud.client).
+# The most a cloud connection asks its socket for at once (see `CloudTransport`).
 NETWORK_READ_SIZE = 256 * 1024
 
 

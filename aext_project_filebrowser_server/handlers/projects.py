@@ -16,7 +16,6 @@ from jupyter_server.utils import url_path_join
 from pydantic import BaseModel, ValidationError
 from tornado import web
 
-from ..cloud.errors import CloudError
 from ..schemas.rest import (
     CreateProjectBody,
     DeleteScope,
@@ -26,9 +25,8 @@ from ..schemas.rest import (
     UpdateProjectBody,
 )
 from ..services import downloads, file_versions, permissions, project_files, projects
-from ..services.errors import ServiceError
+from ..services.errors import ServiceError, service_call
 from ..services.sync.plan import Direction
-from ..services.sync.run import cloud_failure
 from .base import ApiError, ProjectsAPIHandler
 
 API = r"/aext_project_filebrowser_server"
@@ -68,12 +66,9 @@ class ProjectsRESTHandler(ProjectsAPIHandler):
     async def run(self, work: Awaitable[T]) -> T:
         """Await a service call, turning its errors into JSON API errors."""
         try:
-            return await work
+            return await service_call(work)
         except ServiceError as exc:
             raise ApiError(exc.status, exc.code, exc.message) from None
-        except CloudError as exc:
-            failure = cloud_failure(exc)
-            raise ApiError(failure.status, failure.code, failure.message) from None
 
     def project_id(self, raw: str) -> str:
         try:

@@ -20,13 +20,13 @@ from ..cloud.errors import CloudError, FileNotFound, InvalidRequest
 from ..context import AppContext
 from ..schemas.rest import FileVersions, RestoreResult
 from ..store import files as file_store
-from .errors import ServiceError
+from .errors import ServiceError, cloud_failure
 from .project_folders import checked_relative_path, path_inside
 from .projects import not_running
 from .store_access import read_store
 from .sync.local_files import move_aside, move_into_place, temp_path
 from .sync.names import conflict_copy_path
-from .sync.run import cloud_failure, load_project, who_am_i
+from .sync.run import load_project, who_am_i
 from .sync.snapshot import sha256_file
 
 _RECHECKS = 3

@@ -6,8 +6,9 @@ from ..cloud import client as cloud
 from ..cloud.errors import CloudError
 from ..context import AppContext
 from ..schemas.rest import Grant, PermissionsBody, PermissionsResult
+from .errors import cloud_failure
 from .projects import cloud_request_failure
-from .sync.run import cloud_failure, load_project
+from .sync.run import load_project
 
 
 async def get_permissions(ctx: AppContext, project_id: str) -> PermissionsResult:

@@ -38,7 +38,7 @@ from ..schemas.rest import (
 from ..store import projects as store
 from ..store.engine import sqlite_path
 from ..store.errors import AlreadyExists, NotFound, StaleVersion
-from .errors import ServiceError, not_found
+from .errors import ServiceError, cloud_failure, not_found
 from .project_files import refresh_statuses, running_syncs, with_summaries
 from .project_folders import (
     make_project_folder,
@@ -47,7 +47,7 @@ from .project_folders import (
     remove_new_folder,
 )
 from .store_access import database, read_store, store_unavailable, write_store
-from .sync.run import cloud_failure, load_project
+from .sync.run import load_project
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from aext_project_filebrowser_server.cloud.errors import (
     ProjectNotFound,
     RateLimited,
 )
-from aext_project_filebrowser_server.services.sync.run import cloud_failure
+from aext_project_filebrowser_server.services.errors import cloud_failure
 
 
 @pytest.mark.parametrize(

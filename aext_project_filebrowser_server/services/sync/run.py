@@ -20,12 +20,7 @@ from typing import Any
 
 from ...cloud import client as cloud
 from ...cloud.errors import (
-    AuthRequired,
     CloudError,
-    Forbidden,
-    InvalidCloudResponse,
-    InvalidRequest,
-    ProjectNotFound,
 )
 from ...context import AppContext
 from ...schemas.projects import LocalProject
@@ -33,7 +28,7 @@ from ...store import projects as project_store
 from ...store import runs
 from ...store.engine import read, write
 from ...store.errors import NotFound
-from ..errors import ServiceError, not_found
+from ..errors import ServiceError, cloud_failure, not_found
 from ..running import RunningSync, SyncInProgress
 from .execute import ExecutionReport, Outcome, Progress, SyncTarget, execute_plan
 from .local_files import clear_stale_temp, write_marker
@@ -63,24 +58,6 @@ async def who_am_i(ctx: AppContext) -> str:
         return (await cloud.get_account(ctx.cloud)).user.display_name or "someone"
     except CloudError:
         return "someone"
-
-
-def cloud_failure(exc: CloudError) -> ServiceError:
-    """The user-facing error of a cloud failure. Each cause keeps its own code, so a user is
-    never told "the cloud is unavailable" when it answered but refused the request or sent
-    something that cannot be trusted."""
-    if isinstance(exc, AuthRequired):
-        return ServiceError(401, "auth_required_cloud", "the cloud did not accept the API key")
-    if isinstance(exc, Forbidden):
-        return ServiceError(403, "forbidden", "the cloud refused: no permission on this project")
-    if isinstance(exc, ProjectNotFound):
-        return ServiceError(404, "not_found", "the project no longer exists in the cloud")
-    if isinstance(exc, InvalidRequest):
-        return ServiceError(502, "cloud_rejected", f"the cloud refused the request: {exc}")
-    if isinstance(exc, InvalidCloudResponse):
-        why = f"the cloud sent an answer that cannot be trusted, nothing was changed: {exc}"
-        return ServiceError(502, "invalid_cloud_response", why)
-    return ServiceError(502, "cloud_unavailable", f"the cloud is unavailable: {exc}")
 
 
 async def make_plan(
