@@ -14,6 +14,7 @@ from traitlets import Bool, Float, Int, Unicode, default, validate
 from traitlets.traitlets import TraitError
 
 from .cloud.client import aclose, make_cloud_client
+from .cloud.credentials import Credential, resolve_credential
 from .config import default_db_url, default_server_name
 from .context import AppContext, Settings
 from .handlers import default_handlers
@@ -66,11 +67,13 @@ class ProjectFileBrowserApp(ExtensionApp):
 
     cloud_api_key = Unicode(
         config=True,
-        help="""API key or access token for the cloud. Default: the ANACONDA_AUTH_API_KEY
-        environment variable; empty means not logged in (local features keep working).
-        Never logged or shown by the health endpoint. Prefer the environment variable:
-        Jupyter's own `--debug` output prints every value of its config files (traitlets'
-        "Config changed" message), so a key set here shows there.""",
+        help="""API key or access token for the cloud. Empty (the default): the
+        ANACONDA_AUTH_API_KEY environment variable, else the login `anaconda login` stored
+        (with the `[anaconda]` extra, through anaconda-auth), else not logged in (local
+        features keep working). Never logged or shown by the health endpoint, which says
+        only where the credential came from. Prefer the environment variable or
+        `anaconda login`: Jupyter's own `--debug` output prints every value of its config
+        files (traitlets' "Config changed" message), so a key set here shows there.""",
     )
 
     api_version = Unicode(
@@ -133,10 +136,6 @@ class ProjectFileBrowserApp(ExtensionApp):
     @default("db_url")
     def _default_db_url(self) -> str:
         return default_db_url()
-
-    @default("cloud_api_key")
-    def _default_api_key(self) -> str:
-        return os.environ.get("ANACONDA_AUTH_API_KEY", "")
 
     @default("server_name")
     def _default_server_name(self) -> str:
@@ -205,14 +204,14 @@ class ProjectFileBrowserApp(ExtensionApp):
             )
         return value
 
-    def _settings_value(self) -> Settings:
+    def _settings_value(self, credential: Credential) -> Settings:
         root_dir = Path(self.serverapp.root_dir) if self.serverapp else Path.cwd()
         return Settings(
             db_url=self.db_url,
             projects_root=Path(self.projects_root) if self.projects_root else root_dir / "projects",
             cloud_url=self.cloud_url,
             api_version=self.api_version,
-            cloud_configured=bool(self.cloud_api_key),
+            cloud_configured=credential.source != "none",
             sync_concurrency=self.sync_concurrency,
             server_name=self.server_name,
             contents_root=root_dir.resolve(),
@@ -248,14 +247,16 @@ class ProjectFileBrowserApp(ExtensionApp):
             )
 
     def initialize_settings(self) -> None:
-        settings = self._settings_value()
+        credential = resolve_credential(self.cloud_api_key, os.environ, self.cloud_url)
+        settings = self._settings_value(credential)
         db, migration = self._open_store(settings.db_url)
         cloud = make_cloud_client(
             settings.cloud_url,
-            self.cloud_api_key,
+            credential.value,
             settings.api_version,
             timeout=self.cloud_timeout,
             retry_attempts=self.cloud_retry_attempts,
+            credential=credential,
         )
         context = AppContext(settings, db, migration, cloud, EventBus(), SyncRegistry())
         self.settings.update({"pfb_context": context})

@@ -36,3 +36,16 @@ def jp_server_config(pfb_db_setup: None, pfb_extension_config: dict[str, Any]) -
         "ServerApp": {"jpserver_extensions": {"aext_project_filebrowser_server": True}},
         "ProjectFileBrowserApp": pfb_extension_config,
     }
+
+
+@pytest.fixture(autouse=True)
+def _no_real_anaconda_login(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """anaconda-auth reads the developer's own `anaconda login` (~/.anaconda): every test
+    gets an empty keyring and config of its own instead, and no key in the environment."""
+    home = tmp_path_factory.mktemp("anaconda-home")
+    monkeypatch.setenv("ANACONDA_AUTH_KEYRING_PATH", str(home / "keyring"))
+    monkeypatch.setenv("ANACONDA_CONFIG_TOML", str(home / "config.toml"))
+    monkeypatch.delenv("ANACONDA_AUTH_API_KEY", raising=False)
+    monkeypatch.delenv("ANACONDA_AUTH_DOMAIN", raising=False)

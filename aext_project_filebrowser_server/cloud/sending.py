@@ -41,7 +41,15 @@ import stamina
 from pydantic import BaseModel
 
 from .answers import parse_model, parse_page, status_error, transport_error
-from .errors import CloudUnavailable, InvalidCloudResponse, NotFound, ProjectNotFound, RateLimited
+from .credentials import refresh_credential
+from .errors import (
+    AuthRequired,
+    CloudUnavailable,
+    InvalidCloudResponse,
+    NotFound,
+    ProjectNotFound,
+    RateLimited,
+)
 from .session import CloudClient, RetryPolicy, resolve_next_page
 
 T = TypeVar("T")
@@ -73,6 +81,24 @@ async def retrying(
     *,
     log: RetryLog | None = None,
     policy: RetryPolicy | None = None,
+) -> T:
+    """`op` with backoff (see the module docstring). When the cloud refuses the login and
+    a new one can be read (the user ran `anaconda login` again), it is tried once more:
+    the refused request changed nothing."""
+    try:
+        return await _with_backoff(client, replay, op, log, policy)
+    except AuthRequired:
+        if not await refresh_credential(client.credential):
+            raise
+    return await _with_backoff(client, replay, op, log, policy)
+
+
+async def _with_backoff(
+    client: CloudClient,
+    replay: Replay,
+    op: Callable[[], Awaitable[T]],
+    log: RetryLog | None,
+    policy: RetryPolicy | None,
 ) -> T:
     policy = policy or client.retry
     log = log if log is not None else RetryLog()

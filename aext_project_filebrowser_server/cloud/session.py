@@ -13,7 +13,7 @@ Every request has connect/read/write/pool timeouts. This module also builds the 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -23,6 +23,7 @@ from urllib.parse import quote
 import httpx
 
 from .._version import __version__
+from .credentials import Credential
 from .errors import InvalidCloudResponse, InvalidRequest
 from .transfer import CloudTransport
 
@@ -85,8 +86,8 @@ class CloudClient:
     """A connection to the Project API: the pooled httpx client, where, and as whom.
 
     Create with `make_cloud_client`, close with `aclose`. The credential is kept out of
-    `repr`. `credential` gives the key or token for each request (anaconda-auth refreshes
-    tokens, so it is asked every time); `api_key` is the fixed key when there is one.
+    `repr`. `credential`, when set, holds the key or token and where it came from (an
+    anaconda-auth login can be read again: see `cloud.credentials`); else `api_key` is it.
     """
 
     http: httpx.AsyncClient
@@ -95,11 +96,11 @@ class CloudClient:
     api_version: str = DEFAULT_API_VERSION
     retry: RetryPolicy = RetryPolicy()
     notes: CloudNotes = field(default_factory=CloudNotes, repr=False, compare=False)
-    credential: Callable[[], str] | None = field(default=None, repr=False, compare=False)
+    credential: Credential | None = field(default=None, repr=False, compare=False)
 
     def bearer(self) -> str:
         """The key or token to send now ("" when not logged in)."""
-        return self.credential() if self.credential is not None else self.api_key
+        return self.credential.value if self.credential is not None else self.api_key
 
 
 def make_cloud_client(
@@ -113,13 +114,13 @@ def make_cloud_client(
     retry_policy: RetryPolicy | None = None,
     max_connections: int = 16,
     transport: httpx.AsyncBaseTransport | None = None,
-    credential: Callable[[], str] | None = None,
+    credential: Credential | None = None,
 ) -> CloudClient:
     """A client for the Project API at `base_url` (e.g. `https://anaconda.com`).
 
     `retry_policy` overrides `retry_attempts` / `retry_timeout` (tests pass tiny waits).
     `transport` replaces the pooled network transport (e.g. `httpx.MockTransport` in tests).
-    `credential`, when given, is called for the bearer of every request instead of `api_key`.
+    `credential`, when given, is the bearer of every request instead of `api_key`.
     """
     base = base_url.rstrip("/")
     parsed = httpx.URL(base)

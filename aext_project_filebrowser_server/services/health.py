@@ -53,6 +53,15 @@ async def _login(context: AppContext) -> str:
     return "ok"
 
 
+def _credential(context: AppContext) -> dict[str, Any]:
+    """Where the credential came from (`setting`, `environment`, `anaconda-auth`, `none`)
+    and why it is unusable, if it is: never the value."""
+    credential = context.cloud.credential
+    if credential is None:
+        return {"credential_source": "setting", "credential_problem": None}
+    return {"credential_source": credential.source, "credential_problem": credential.problem}
+
+
 def _left_out(context: AppContext) -> dict[str, Any]:
     notes = context.cloud.notes
     last = notes.last_skipped
@@ -89,6 +98,7 @@ async def health_report(context: AppContext) -> dict[str, Any]:
         "cloud": {
             **await _reachability(context),
             "login": await _login(context),
+            **_credential(context),
             "left_out_entries": _left_out(context),
         },
     }

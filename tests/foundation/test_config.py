@@ -37,7 +37,7 @@ def test_defaults(monkeypatch: pytest.MonkeyPatch, tmp_path: os.PathLike[str]) -
     monkeypatch.setenv("ANACONDA_AUTH_API_KEY", "k-123")
     app = ProjectFileBrowserApp()
     assert app.db_url == f"sqlite:///{tmp_path}/aext_project_filebrowser/project_filebrowser.db"
-    assert app.cloud_api_key == "k-123"
+    assert app.cloud_api_key == ""  # unset: the environment and anaconda login come next
     assert app.cloud_url == "https://anaconda.com"
 
 

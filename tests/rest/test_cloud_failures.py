@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from aext_project_filebrowser_server.cloud import client as cc
+from aext_project_filebrowser_server.cloud import credentials
 
 from .helpers import Api, cloud_as, stored_row
 
@@ -90,9 +91,15 @@ async def test_reads_answer_from_the_store_when_the_cloud_is_down(
     assert (await api.get("projects", project["id"])).body["project"]["title"] == "Offline work"
 
 
+@pytest.fixture
+def without_anaconda_auth(monkeypatch: pytest.MonkeyPatch) -> None:
+    """As installed without the `[anaconda]` extra: no stored login to fall back on."""
+    monkeypatch.setattr(credentials, "anaconda_auth_available", lambda: False)
+
+
 @pytest.mark.parametrize("cloud_key", ["", "not-a-valid-key"])
 async def test_without_valid_credentials_local_reads_still_work(
-    api: Api, cloud_key: str, pfb_db_path: Path
+    without_anaconda_auth: None, api: Api, cloud_key: str, pfb_db_path: Path
 ) -> None:
     listed = await api.get("projects", params={"refresh": "true"})
     assert listed.code == 200
