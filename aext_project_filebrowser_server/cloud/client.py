@@ -13,6 +13,7 @@ own module; this one only gathers their public names, so callers write
 | `files`       | file listing, revisions, uploads, deletes                         |
 | `downloads`   | downloads, redirects followed without the credential              |
 | `accounts`    | account, organizations, permissions, healthz                      |
+| `preconditions` | whether the cloud honours `If-Match` (a probe)                  |
 
 Every answer is validated into a pydantic model; anything unusable raises
 `InvalidCloudResponse`, never a `KeyError`. Errors are the typed `CloudError` subclasses of
@@ -34,7 +35,8 @@ from .accounts import (
     set_permissions,
 )
 from .downloads import DownloadResult, download_file
-from .files import delete_file, list_file_versions, list_files, upload_file
+from .files import current_version, delete_file, list_file_versions, list_files, upload_file
+from .preconditions import probe_preconditions
 from .projects import (
     create_project,
     delete_project,
@@ -70,6 +72,7 @@ __all__ = [
     "RetryPolicy",
     "aclose",
     "create_project",
+    "current_version",
     "delete_file",
     "delete_project",
     "download_file",
@@ -86,6 +89,7 @@ __all__ = [
     "list_user_projects",
     "make_cloud_client",
     "open_cloud_client",
+    "probe_preconditions",
     "set_permissions",
     "update_project",
     "upload_file",

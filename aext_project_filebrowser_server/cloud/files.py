@@ -42,13 +42,24 @@ async def list_files(
         return await _all_files(client, project_id, PAGE_LIMIT)
 
 
-async def _all_files(client: CloudClient, project_id: str, page_size: int) -> list[CloudFile]:
+async def _all_files(
+    client: CloudClient, project_id: str, page_size: int, prefix: str | None = None
+) -> list[CloudFile]:
     files: list[CloudFile] = []
-    async for items in pages(
-        client, project_url(client, project_id, "files"), {"limit": page_size}, CloudFile
-    ):
+    params: dict[str, str | int] = {"limit": page_size}
+    if prefix is not None:
+        params["prefix"] = prefix
+    async for items in pages(client, project_url(client, project_id, "files"), params, CloudFile):
         files.extend(item for item in items if item.type == "file")
     return files
+
+
+async def current_version(client: CloudClient, project_id: str, path: str) -> str | None:
+    """The current version id of one file (None: absent), read right before a write to a
+    cloud that ignores preconditions. Asks the listing for `prefix=path` (a cloud that
+    ignores the filter answers the whole listing: slower, still right)."""
+    listed = await _all_files(client, project_id, PAGE_LIMIT, prefix=path)
+    return next((f.file_version_id for f in listed if f.path == path), None)
 
 
 async def list_file_versions(

@@ -73,12 +73,16 @@ class CloudNotes:
 
     `skipped_items` counts listing entries that did not fit the schema and were left out
     (the rest of the page was used); `last_skipped` says which and why. `files_page_size`
-    is a lower page-size cap the cloud asked for (see `list_files`).
+    is a lower page-size cap the cloud asked for (see `list_files`); `preconditions`
+    whether it refuses stale writes (see `services.write_guard`).
     """
 
     skipped_items: int = 0
     last_skipped: SkippedItem | None = None
     files_page_size: int | None = None
+    # Whether the cloud honours If-Match, and when that was found (services.write_guard).
+    preconditions: bool | None = None
+    preconditions_checked_at: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from ..cloud.errors import AuthRequired, CloudError
 from ..context import AppContext
 from ..store.engine import sqlite_path
 from . import history
+from .write_guard import write_guard_state
 
 CLOUD_CHECK_TIMEOUT_S = 3.0
 
@@ -99,6 +100,7 @@ async def health_report(context: AppContext) -> dict[str, Any]:
             **await _reachability(context),
             "login": await _login(context),
             **_credential(context),
+            **write_guard_state(context),
             "left_out_entries": _left_out(context),
         },
     }

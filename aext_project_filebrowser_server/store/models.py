@@ -166,3 +166,15 @@ class JournalEntry(Base):
     error: Mapped[str | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
+
+
+class CloudFact(Base):
+    """Something learned about a cloud by probing it, kept for a while (a time-to-live is
+    applied by the reader): e.g. whether it honours `If-Match` (see `cloud.preconditions`)."""
+
+    __tablename__ = "cloud_facts"
+
+    cloud_url: Mapped[str] = mapped_column(String(1024), primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(255))
+    checked_at: Mapped[datetime] = mapped_column(UTCDateTime())

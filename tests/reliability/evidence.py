@@ -155,21 +155,35 @@ def trash_tree(root: Path) -> dict[str, bytes]:
 
 
 def cloud_listing(http: httpx.Client, project_id: str) -> dict[str, dict[str, Any]]:
+    """Path → entry with `file_version_id`, in either replica dialect (our shape, or the
+    real product's file model: `key`, `details.file_version_id`, directories)."""
     items: dict[str, dict[str, Any]] = {}
     url: str | None = f"/api/projects/{project_id}/files?limit=1000"
     while url:
         answer = http.get(url)
         assert answer.status_code == 200, answer.text
         body = answer.json()
-        items.update({item["path"]: item for item in body["items"]})
+        for item in body["items"]:
+            if item.get("type", "file") != "file":
+                continue
+            version = item.get("file_version_id") or item["details"]["file_version_id"]
+            items[item.get("path") or item["key"]] = {**item, "file_version_id": version}
         url = body.get("next_page_url")
     return items
+
+
+def get_bytes(http: httpx.Client, url: str, **params: str) -> httpx.Response:
+    """GET a file's bytes; a redirect to storage is followed without the API key."""
+    answer = http.get(url, params=params or None)
+    if answer.is_redirect:
+        answer = httpx.get(str(answer.url.join(answer.headers["Location"])), timeout=30)
+    return answer
 
 
 def cloud_tree(http: httpx.Client, project_id: str) -> dict[str, bytes]:
     out = {}
     for path in cloud_listing(http, project_id):
-        answer = http.get(f"/api/projects/{project_id}/files/{path}")
+        answer = get_bytes(http, f"/api/projects/{project_id}/files/{path}")
         assert answer.status_code == 200, (path, answer.text)
         out[path] = answer.content
     return out
@@ -186,7 +200,7 @@ def cloud_versions(http: httpx.Client, project_id: str, path: str) -> list[dict[
 
 
 def fetch_version(http: httpx.Client, project_id: str, path: str, version: str) -> bytes:
-    answer = http.get(f"/api/projects/{project_id}/files/{path}", params={"version": version})
+    answer = get_bytes(http, f"/api/projects/{project_id}/files/{path}", version=version)
     assert answer.status_code == 200, (path, version, answer.text)
     return answer.content
 

@@ -26,6 +26,7 @@ from aext_project_filebrowser_server.services.sync import local_files
 from aext_project_filebrowser_server.services.sync import run as run_module
 from aext_project_filebrowser_server.services.sync.execute import SyncTarget, execute_plan
 from aext_project_filebrowser_server.services.sync.run import load_project, make_plan
+from aext_project_filebrowser_server.services.write_guard import cloud_guards_writes
 
 from .evidence import (
     Ledger,
@@ -34,6 +35,7 @@ from .evidence import (
     cloud_versions,
     convergence_problems,
     delete_remote,
+    get_bytes,
     local_tree,
     lost_versions,
     whole_version_problems,
@@ -42,10 +44,12 @@ from .inprocess import Project, add_project_to, sync_once
 
 
 @pytest.fixture
-def pfb_extension_config(pfb_db_path: Path, replica: Any, tmp_path: Path) -> dict[str, Any]:
+def pfb_extension_config(pfb_db_path: Path, dialect_replica: Any, tmp_path: Path) -> dict[str, Any]:
+    """Against both dialects: the evidence one ignores If-Match / If-None-Match, so there
+    the executor's own version checks must stop what the 412 stops here."""
     return {
         "db_url": f"sqlite:///{pfb_db_path}",
-        "cloud_url": replica.url,
+        "cloud_url": dialect_replica.url,
         "cloud_api_key": "demo-alice-key",
         "server_name": "race-lab",
         "projects_root": str(tmp_path / "projects-root"),
@@ -54,8 +58,8 @@ def pfb_extension_config(pfb_db_path: Path, replica: Any, tmp_path: Path) -> dic
 
 
 @pytest.fixture
-def http(replica: Any) -> Iterator[httpx.Client]:
-    with cloud_http(replica.url) as client:
+def http(dialect_replica: Any) -> Iterator[httpx.Client]:
+    with cloud_http(dialect_replica.url) as client:
         yield client
 
 
@@ -81,7 +85,8 @@ async def plan_then_race(
     plan = await make_plan(ctx, local, "sync")
     assert [op.kind for op in plan.operations] == [kind], plan
     race()
-    target = SyncTarget(project.id, project.root, ctx.cloud, ctx.db)
+    guarded = await cloud_guards_writes(ctx, project.id)
+    target = SyncTarget(project.id, project.root, ctx.cloud, ctx.db, guarded)
     report = await execute_plan(target, plan, run_id=None)
     return plan, report
 
@@ -102,7 +107,7 @@ async def settle(jp_serverapp: Any, project: Project, http: httpx.Client, ledger
 
 
 def current(http: httpx.Client, project: Project, path: str) -> bytes:
-    return http.get(f"/api/projects/{project.id}/files/{path}").content
+    return get_bytes(http, f"/api/projects/{project.id}/files/{path}").content
 
 
 async def test_upload_never_overwrites_a_newer_cloud_revision(jp_serverapp, http, tmp_path):
@@ -246,11 +251,12 @@ async def test_a_run_replans_what_went_stale(jp_serverapp, http, tmp_path, monke
 
 
 async def test_recording_a_base_never_adopts_a_local_edit_made_meanwhile(
-    jp_serverapp, http, tmp_path
+    jp_serverapp, http, tmp_path, dialect_replica
 ):
-    """Both sides hold the same new bytes (plan: record the base); the user edits before
-    the base is written. The edit must stay visible to the next sync and reach the cloud
-    (an earlier version recorded the user's file as if it held the planned bytes)."""
+    """Both sides hold the same new bytes (plan: record the base; without listed hashes: a
+    conflict the executor settles by comparing the bytes); the user edits before the base
+    is written. The edit must stay visible to the next sync and reach the cloud (an earlier
+    version recorded the user's file as if it held the planned bytes)."""
     ledger = Ledger(random.Random(7))
     project = await synced_project(jp_serverapp, http, tmp_path, ledger)
     same = ledger.content("a.txt", "same edit on both sides")
@@ -267,7 +273,8 @@ async def test_recording_a_base_never_adopts_a_local_edit_made_meanwhile(
     def race() -> None:
         (project.root / "a.txt").write_bytes(ours)
 
-    _, report = await plan_then_race(jp_serverapp, project, race, "record_base")
+    kind = "conflict" if dialect_replica.dialect == "evidence" else "record_base"
+    _, report = await plan_then_race(jp_serverapp, project, race, kind)
     assert report.outcomes[0].stale
     await settle(jp_serverapp, project, http, ledger)  # converged: the edit was seen
     assert ours in local_tree(project.root).values()  # (as a conflict copy: the cloud moved)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ import pytest
 from tornado.httpclient import HTTPClientError
 
 from aext_project_filebrowser_server.testing import (
+    EXTENSION,
     local_files,
     remote_files,
     remote_versions,
@@ -228,3 +230,23 @@ async def test_equal_edits_on_both_sides_make_no_conflict_copy(
     assert sorted(local_files(project.root)) == ["added.txt", "new.txt", "same.txt"]
     again = await run_over_ws(jp_ws_fetch, project.id, "sync")
     assert sum(again[0]["plan"]["counts"].values()) == 0
+
+
+async def test_the_first_sync_learns_whether_the_cloud_refuses_stale_writes(
+    jp_ws_fetch, jp_fetch, make_project, dialect_replica, pfb_db_path, cloud_http
+) -> None:
+    """Probed once per cloud (a DELETE of a path that does not exist, If-Match a version
+    that never existed), kept in the store, shown once in health."""
+    project = await make_project()
+    write_tree(project.root, {"a.txt": b"a"})
+    before = json.loads((await jp_fetch(EXTENSION, "health")).body)["cloud"]
+    assert before["preconditions"] == "unknown"
+    assert (await run_over_ws(jp_ws_fetch, project.id, "sync"))[-1]["type"] == "completed"
+    cloud = json.loads((await jp_fetch(EXTENSION, "health")).body)["cloud"]
+    ignored = dialect_replica.dialect == "evidence"
+    assert cloud["preconditions"] == ("ignored" if ignored else "honoured")
+    assert (cloud["concurrent_writes_warning"] is not None) == ignored
+    with sqlite3.connect(pfb_db_path) as db:
+        rows = db.execute("SELECT cloud_url, name, value FROM cloud_facts").fetchall()
+    assert rows == [(dialect_replica.url, "preconditions", "ignored" if ignored else "honoured")]
+    assert remote_files(cloud_http, project.id) == {"a.txt": b"a"}  # the probe left nothing

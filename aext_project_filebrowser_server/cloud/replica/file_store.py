@@ -187,10 +187,13 @@ def delete_file(
     path: str,
     conditions: Conditions,
 ) -> RevisionRecord:
-    """Record a tombstone for `path`; `NotFound` if it has no current version."""
+    """Record a tombstone for `path`; `NotFound` if it has no current version (412 when
+    an `If-Match` asked for one: RFC 9110 evaluates it against "no representation")."""
     require_project_role(conn, principal, project_id, "writer")
     current = _current(conn, project_id, path)
     if current is None:
+        if conditions.if_match is not None:
+            conditions.check(None)
         raise NotFound("file not found")
     conditions.check(current)
     return _append(conn, principal, project_id, path, sha256=None, size=0, deleted=True)

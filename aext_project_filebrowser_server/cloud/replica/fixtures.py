@@ -65,6 +65,7 @@ class ReplicaProcess:
     process: subprocess.Popen[bytes]
     log_path: Path
     _log: IO[bytes] = field(repr=False)
+    dialect: str = "ours"
 
     @property
     def pid(self) -> int:
@@ -174,7 +175,7 @@ def start_replica(
     ]
     log = log_path.open("ab")
     process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log)
-    replica = ReplicaProcess("", data_dir, admin_token, process, log_path, log)
+    replica = ReplicaProcess("", data_dir, admin_token, process, log_path, log, dialect)
     url = _read_first_line(process, timeout)
     if not url.startswith("http"):
         replica.stop(timeout=5.0)

@@ -75,12 +75,15 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class SyncTarget:
-    """Where a plan runs: the project, its folder, the cloud and the store."""
+    """Where a plan runs: the project, its folder, the cloud and the store. `guarded`:
+    the cloud refuses stale writes (`If-Match`, see `services.write_guard`); when it does
+    not, each write is preceded by a read of the file's current version."""
 
     project_id: str
     root: Path
     client: CloudClient
     db: Database
+    guarded: bool = True
 
 
 @dataclass(frozen=True)
@@ -173,6 +176,21 @@ async def _local_hash(path: Path) -> str | None:
     return await asyncio.to_thread(_hash_or_none, path)
 
 
+async def _check_version(target: SyncTarget, path: str, expected: str | None) -> None:
+    """With a cloud that ignores preconditions, do their job right before the write: the
+    file must still be at `expected` (None: absent), else the write is stale (a conflict
+    on re-planning, never an overwrite). A write landing between this read and ours is
+    the window that remains (README: Guarantees)."""
+    if target.guarded:
+        return
+    current = await cloud.current_version(target.client, target.project_id, path)
+    if current != expected:
+        raise PreconditionFailed(
+            f"{path!r} changed in the cloud since the plan (version {current}, expected "
+            f"{expected}); checked before writing, as this cloud ignores If-Match"
+        )
+
+
 def _stat_inside(root: Path, path: str) -> tuple[Path, os.stat_result]:
     local = resolve_inside(root, path)
     return local, local.stat()
@@ -182,6 +200,7 @@ async def _upload(target: SyncTarget, op: Upload) -> Outcome:
     read_from = time.time_ns()  # before the stat: the upload may take long (see `_base`)
     # One thread call: `resolve_inside` stats every path component, off the event loop.
     local, st = await asyncio.to_thread(_stat_inside, target.root, op.path)
+    await _check_version(target, op.path, op.if_match)
     result = await cloud.upload_file(
         target.client,
         target.project_id,
@@ -254,6 +273,7 @@ async def _download(target: SyncTarget, op: Download) -> Outcome:
 
 async def _delete_remote(target: SyncTarget, op: DeleteRemote) -> Outcome:
     try:
+        await _check_version(target, op.path, op.if_match)
         await cloud.delete_file(target.client, target.project_id, op.path, if_match=op.if_match)
     except FileNotFound:
         # Someone deleted it in the cloud meanwhile: the cloud moved on, like a 412 (it was
@@ -325,6 +345,7 @@ async def _keep_both(
     copy = await asyncio.to_thread(move_aside, target.root, op.path, op.copy_path)
     st_path = await _place(target, remote, op.path, None)
     copy_stat = await asyncio.to_thread(copy.stat)
+    await _check_version(target, op.copy_path, None)
     uploaded = await cloud.upload_file(
         target.client,
         target.project_id,
@@ -424,6 +445,7 @@ async def _merge_notebook(
     try:
         version = op.remote_version_id
         if merged_sha != remote_sha256:
+            await _check_version(target, op.path, op.remote_version_id)
             uploaded = await cloud.upload_file(
                 target.client,
                 target.project_id,

@@ -30,6 +30,7 @@ from ...store.engine import read, write
 from ...store.errors import NotFound
 from ..errors import ServiceError, cloud_failure, not_found
 from ..running import RunningSync, SyncInProgress
+from ..write_guard import cloud_guards_writes
 from .execute import ExecutionReport, Outcome, Progress, SyncTarget, execute_plan
 from .local_files import clear_stale_temp, write_marker
 from .observe import observe_project
@@ -190,7 +191,8 @@ async def _execute_passes(
 ) -> tuple[ExecutionReport, list[str]]:
     """Execute the plan, then re-plan what went stale, a bounded number of times."""
     assert ctx.db is not None and project.local_path is not None
-    target = SyncTarget(project.id, Path(project.local_path), ctx.cloud, ctx.db)
+    guarded = await cloud_guards_writes(ctx, project.id)
+    target = SyncTarget(project.id, Path(project.local_path), ctx.cloud, ctx.db, guarded)
     total = ExecutionReport()
     plan = first
     stale: list[str] = []
