@@ -22,6 +22,7 @@ from typing import Any
 import httpx
 import pytest
 
+from aext_project_filebrowser_server.services.sync import execute as execute_module
 from aext_project_filebrowser_server.services.sync import local_files
 from aext_project_filebrowser_server.services.sync import run as run_module
 from aext_project_filebrowser_server.services.sync.execute import SyncTarget, execute_plan
@@ -307,3 +308,67 @@ async def test_a_write_right_after_a_download_is_not_taken_for_it(
     assert saved and messages[-1]["type"] == "completed", messages[-1]
     await settle(jp_serverapp, project, http, ledger)
     assert current(http, project, "a.txt") == ours
+
+
+@pytest.mark.parametrize("kind", ["upload", "delete_remote"])
+async def test_a_write_inside_the_check_window_is_recovered_into_a_copy(
+    jp_serverapp, http, tmp_path, monkeypatch, dialect_replica, kind
+):
+    """The window that remains with a cloud that ignores preconditions: another client
+    writes right after our version check and right before our write. The cloud then
+    replaced their version without a word; the executor sees it in the version listing
+    and brings it back as a conflict copy named after its author. (With a cloud that
+    honours If-Match the write is refused instead, and the next sync makes the copy.)"""
+    ledger = Ledger(random.Random(11 if kind == "upload" else 12))
+    project = await synced_project(jp_serverapp, http, tmp_path, ledger)
+    if kind == "upload":
+        ledger.write_local(project.root, "a.txt", "local edit")
+    else:
+        (project.root / "a.txt").unlink()
+    base = cloud_listing(http, project.id)["a.txt"]["file_version_id"]
+    theirs = ledger.content("a.txt", "their edit inside the window")
+    real_check = execute_module.cloud.current_version
+
+    async def check_then_race(client: Any, project_id: str, path: str) -> str | None:
+        seen = await real_check(client, project_id, path)
+        if path == "a.txt":
+            answer = http.put(
+                f"/api/projects/{project.id}/files/a.txt",
+                files={"files": ("a.txt", theirs)},
+                headers={"If-Match": base},
+            )
+            assert answer.status_code == 200, answer.text
+        return seen
+
+    monkeypatch.setattr(execute_module.cloud, "current_version", check_then_race)
+    guarded = dialect_replica.dialect == "ours"
+    if guarded:  # the racing PUT happens in the write itself here: the 412 stops ours
+        real_upload = execute_module.cloud.upload_file
+        real_delete = execute_module.cloud.delete_file
+
+        async def race_then(real: Any, *args: Any, **kw: Any) -> Any:
+            answer = http.put(
+                f"/api/projects/{project.id}/files/a.txt",
+                files={"files": ("a.txt", theirs)},
+                headers={"If-Match": base},
+            )
+            assert answer.status_code == 200, answer.text
+            return await real(*args, **kw)
+
+        monkeypatch.setattr(
+            execute_module.cloud, "upload_file", lambda *a, **k: race_then(real_upload, *a, **k)
+        )
+        monkeypatch.setattr(
+            execute_module.cloud, "delete_file", lambda *a, **k: race_then(real_delete, *a, **k)
+        )
+    _, report = await plan_then_race(jp_serverapp, project, lambda: None, kind)
+    [outcome] = report.outcomes
+    monkeypatch.undo()
+    if guarded:
+        assert outcome.stale  # refused by the cloud
+    else:
+        assert outcome.ok and outcome.conflict_copy is not None
+        assert outcome.conflict_copy.startswith("a (conflict, alice on the cloud, ")
+        assert (project.root / outcome.conflict_copy).read_bytes() == theirs
+    await settle(jp_serverapp, project, http, ledger)
+    assert theirs in local_tree(project.root).values()  # their version survived, visibly

@@ -26,7 +26,7 @@ import logging
 import os
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +46,7 @@ from ...store import files as file_store
 from ...store import journal
 from ...store.engine import Database, write
 from ...store.files import FileRecord
+from . import lost_race
 from .local_files import (
     LocalChanged,
     make_durable,
@@ -212,7 +213,28 @@ async def _upload(target: SyncTarget, op: Upload) -> Outcome:
     )
     crash_point("after_upload")
     base = _base(op.path, op.sha256, result.file_version_id, st, read_from)
-    return Outcome(op, ok=True, bytes=op.size, saves=(base,))
+    done = Outcome(op, ok=True, bytes=op.size, saves=(base,))
+    return await _after_unguarded_write(target, done, result.file_version_id, op.if_match)
+
+
+async def _after_unguarded_write(
+    target: SyncTarget, done: Outcome, ours: str | None, expected: str | None
+) -> Outcome:
+    """With a cloud that ignores preconditions: recover what our write replaced if it was
+    not what we checked (see `lost_race`)."""
+    if target.guarded:
+        return done
+    path = done.operation.path
+    lost = await lost_race.replaced_by_us(target.client, target.project_id, path, ours, expected)
+    if lost is None:
+        return done
+    copy, placed = await lost_race.recover(
+        target.client, target.project_id, target.root, path, lost
+    )
+    log.warning("%s: %s (%s)", path, lost_race.NOTE, copy)
+    return replace(
+        done, placed=(*done.placed, placed), conflict_copy=copy, conflict_note=lost_race.NOTE
+    )
 
 
 async def _fetch_verified(
@@ -279,7 +301,8 @@ async def _delete_remote(target: SyncTarget, op: DeleteRemote) -> Outcome:
         # Someone deleted it in the cloud meanwhile: the cloud moved on, like a 412 (it was
         # reported as a failed delete; found by the randomized worlds, seed 316).
         return _stale_remote(op)
-    return Outcome(op, ok=True, drops=(op.path,))
+    done = Outcome(op, ok=True, drops=(op.path,))
+    return await _after_unguarded_write(target, done, None, op.if_match)
 
 
 async def _trash_local(target: SyncTarget, op: TrashLocal) -> Outcome:
