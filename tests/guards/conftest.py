@@ -19,10 +19,14 @@ from aext_project_filebrowser_server.testing import (
 )
 
 
-@pytest.fixture(scope="module")
-def guard_replica(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ReplicaProcess]:
-    """One replica per test module: these tests set faults, so never the session's."""
-    server = start_replica(tmp_path_factory.mktemp("guard-replica") / "data")
+@pytest.fixture(scope="module", params=["ours", "evidence"])
+def guard_replica(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ReplicaProcess]:
+    """One replica per test module and dialect (see `cloud.replica.dialect`): these tests
+    set faults, so never the session's."""
+    where = tmp_path_factory.mktemp(f"guard-replica-{request.param}") / "data"
+    server = start_replica(where, dialect=request.param)
     yield server
     server.stop()
 
