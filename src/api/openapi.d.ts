@@ -307,13 +307,19 @@ export interface components {
             file_version_id: string;
             /**
              * Last Modified
-             * Format: date-time
+             * @default null
              */
-            last_modified: string;
-            /** Sha256 */
-            sha256: string;
-            /** Size */
-            size: number;
+            last_modified: string | null;
+            /**
+             * Sha256
+             * @default null
+             */
+            sha256: string | null;
+            /**
+             * Size
+             * @default null
+             */
+            size: number | null;
         };
         /**
          * ConflictDetail
