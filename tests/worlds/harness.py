@@ -47,12 +47,8 @@ from typing import Any
 
 import httpx
 
-from aext_project_filebrowser_server.cloud.client import (
-    RetryPolicy,
-    aclose,
-    encode_file_path,
-    make_cloud_client,
-)
+from aext_project_filebrowser_server.cloud.client import RetryPolicy, aclose, make_cloud_client
+from aext_project_filebrowser_server.cloud.session import encode_file_path
 from aext_project_filebrowser_server.context import AppContext, Settings
 from aext_project_filebrowser_server.schemas.projects import CloudProject, local_from_cloud
 from aext_project_filebrowser_server.services.errors import ServiceError
