@@ -219,17 +219,22 @@ def parse_model(client: CloudClient, resp: httpx.Response, model: type[M]) -> M:
         ) from None
 
 
-def parse_page(client: CloudClient, resp: httpx.Response, item: type[M]) -> Page[M]:
+def parse_page(
+    client: CloudClient, resp: httpx.Response, item: type[M], *, tolerant: bool = True
+) -> Page[M]:
     """A listing page whose entries that do not fit `item` are left out and reported.
 
     The whole page is validated at once first (the fast path); only a page with a bad entry
-    is read again entry by entry. A page that is not a page at all still raises.
+    is read again entry by entry. A page that is not a page at all still raises, and so
+    does any bad entry when not `tolerant` (file listings: a left-out file would read as
+    "deleted in the cloud").
     """
     page_model: type[Page[M]] = Page[item]  # type: ignore[valid-type]
     try:
         return page_model.model_validate_json(resp.content)
     except ValidationError:
-        pass
+        if not tolerant:
+            return parse_model(client, resp, page_model)
     raw = parse_model(client, resp, _RawPage)
     where = f"{resp.request.method} {resp.request.url.path}"
     items: list[M] = []

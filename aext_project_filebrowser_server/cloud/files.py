@@ -49,7 +49,9 @@ async def _all_files(
     params: dict[str, str | int] = {"limit": page_size}
     if prefix is not None:
         params["prefix"] = prefix
-    async for items in pages(client, project_url(client, project_id, "files"), params, CloudFile):
+    url = project_url(client, project_id, "files")
+    # Strict: a file entry left out would read as "deleted in the cloud" to the planner.
+    async for items in pages(client, url, params, CloudFile, tolerant=False):
         files.extend(item for item in items if item.type == "file")
     return files
 

@@ -205,10 +205,12 @@ async def pages(
     params: Mapping[str, str | int] | None,
     item: type[M],
     not_found: type[NotFound] = ProjectNotFound,
+    *,
+    tolerant: bool = True,
 ) -> AsyncIterator[list[M]]:
     """Every page of a paginated listing, following `next_page_url`; any failing page
     raises, so a listing never silently ends early. A single entry that does not fit is
-    left out and reported (see `answers.parse_page`)."""
+    left out and reported when `tolerant` (see `answers.parse_page`), else it fails."""
     seen = {url}
     next_params: Mapping[str, str | int] | None = params
 
@@ -217,9 +219,11 @@ async def pages(
     ) -> tuple[list[M], str | None]:
         resp = await send_once(client, "GET", page_url, params=page_params, not_found=not_found)
         if len(resp.content) > _PARSE_INLINE_MAX:  # a big listing: tens of ms of CPU
-            page = await asyncio.to_thread(parse_page, client, resp, item)
+            page = await asyncio.to_thread(
+                functools.partial(parse_page, client, resp, item, tolerant=tolerant)
+            )
         else:
-            page = parse_page(client, resp, item)
+            page = parse_page(client, resp, item, tolerant=tolerant)
         return page.items, page.next_page_url
 
     while True:

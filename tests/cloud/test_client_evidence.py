@@ -15,7 +15,11 @@ import httpx
 import pytest
 
 from aext_project_filebrowser_server.cloud import client as cc
-from aext_project_filebrowser_server.cloud.errors import AuthRequired, Forbidden
+from aext_project_filebrowser_server.cloud.errors import (
+    AuthRequired,
+    Forbidden,
+    InvalidCloudResponse,
+)
 
 from .test_client_unit import KEY, Recorder, make
 
@@ -86,19 +90,16 @@ async def test_malformed_project_is_left_out_not_the_page(
         "not an object",
     ],
 )
-async def test_malformed_file_entry_is_left_out_and_reported(
-    bad: Any, caplog: pytest.LogCaptureFixture
-) -> None:
+async def test_a_malformed_file_entry_fails_the_file_listing(bad: Any) -> None:
+    """Unlike a project, a file entry left out would read as "deleted in the cloud" (its
+    local copy trashed, or a new upload over it): the file listing is refused instead."""
     client = make(Recorder(page([GOOD_FILE, bad])))
     try:
-        files = await cc.list_files(client, "p1")
+        with pytest.raises(InvalidCloudResponse):
+            await cc.list_files(client, "p1")
     finally:
         await cc.aclose(client)
-    assert [f.path for f in files] == ["ok.txt"]
-    assert client.notes.skipped_items == 1
-    assert client.notes.last_skipped is not None
-    assert "item 1" in client.notes.last_skipped.where
-    assert "left out a cloud listing entry" in caplog.text
+    assert client.notes.skipped_items == 0
 
 
 async def test_real_product_file_model() -> None:
@@ -227,8 +228,6 @@ async def test_http_next_page_on_the_same_host_is_followed_over_the_api_scheme()
 
 
 async def test_next_page_on_another_host_is_refused() -> None:
-    from aext_project_filebrowser_server.cloud.errors import InvalidCloudResponse
-
     client = make(Recorder(page([real_project("p1")], "http://elsewhere.test/api/projects/")))
     try:
         with pytest.raises(InvalidCloudResponse):
