@@ -144,6 +144,11 @@ export class ProjectsModel {
     return this._projects;
   }
 
+  /** Said once the cloud is known not to guard against concurrent overwrites. */
+  get cloudWarning(): string | null {
+    return this._cloudWarning;
+  }
+
   /** An error of the last list request, shown above the list. */
   get listError(): string | null {
     return this._listError;
@@ -210,6 +215,7 @@ export class ProjectsModel {
     this._emit();
     try {
       const health = await this.api.health();
+      this._cloudWarning = health.cloud?.concurrent_writes_warning ?? null;
       if (health.status !== 'ok') {
         this._connection = {
           state: 'store_error',
@@ -381,6 +387,18 @@ export class ProjectsModel {
     }
   }
 
+  private async _readWarning(): Promise<void> {
+    try {
+      const warning = (await this.api.health()).cloud?.concurrent_writes_warning ?? null;
+      if (warning !== this._cloudWarning) {
+        this._cloudWarning = warning;
+        this._emit();
+      }
+    } catch {
+      // health is advisory here; the next refresh tries again
+    }
+  }
+
   private _newRun(requestId: string, projectId: string, kind: RunKind | null): IRun {
     return {
       requestId,
@@ -465,6 +483,7 @@ export class ProjectsModel {
     if (run.kind === 'download') {
       void this.reload().then(() => this.openDetail(message.project_id));
     }
+    void this._readWarning(); // a first run is when the cloud's write guards are probed
   }
 
   private _onFailed(message: IFailedMessage): void {
@@ -523,6 +542,7 @@ export class ProjectsModel {
   private _connection: IConnection = { state: 'connecting', user: null, detail: null };
   private _projects: Project[] = [];
   private _listError: string | null = null;
+  private _cloudWarning: string | null = null;
   private _loading = false;
   private _loadedOnce = false;
   private _filter = '';

@@ -106,6 +106,18 @@ describe('ProjectsModel', () => {
     expect(model.connection.state).toBe(state);
   });
 
+  it('keeps the cloud\'s concurrent-overwrite warning from health', async () => {
+    const api = fakeApi(() => ({ projects: [], cloud_status: 'ok' }));
+    const health = await api.health();
+    api.health = async () => ({
+      ...health,
+      cloud: { ...health.cloud, concurrent_writes_warning: 'this cloud ignores If-Match' }
+    });
+    const model = new ProjectsModel(api, new FakeSocket());
+    await model.refresh();
+    expect(model.cloudWarning).toBe('this cloud ignores If-Match');
+  });
+
   it('reports a degraded store as store_error', async () => {
     const api = fakeApi(() => ({ projects: [], cloud_status: 'ok' }), {
       health: async () => ({

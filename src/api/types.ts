@@ -34,5 +34,10 @@ export interface Health {
   migration: { outcome: string; error: string | null };
   cloud_url: string;
   cloud_configured: boolean;
-  cloud: { reachable: boolean | null; error: string | null };
+  cloud: {
+    reachable: boolean | null;
+    error: string | null;
+    /** Set once the cloud is known to ignore If-Match: concurrent overwrites are possible. */
+    concurrent_writes_warning?: string | null;
+  };
 }

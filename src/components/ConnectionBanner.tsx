@@ -7,6 +7,7 @@ import type { IConnection } from '../model';
 export interface IConnectionBannerProps {
   connection: IConnection;
   online: boolean;
+  warning: string | null;
   trans: TranslationBundle;
 }
 
@@ -20,7 +21,7 @@ function connectionText(connection: IConnection, trans: TranslationBundle): stri
         : trans.__('Connected to the cloud');
     case 'not_logged_in':
       return trans.__(
-        'Not logged in. %1 Set c.ProjectFileBrowserApp.cloud_api_key (or the ANACONDA_AUTH_API_KEY environment variable) and restart Jupyter. Local projects keep working.',
+        'Not logged in. %1 Run "anaconda login" in a terminal (with the [anaconda] extra installed), or set c.ProjectFileBrowserApp.cloud_api_key or ANACONDA_AUTH_API_KEY and restart Jupyter. Local projects keep working.',
         connection.detail ?? ''
       );
     case 'cloud_unreachable':
@@ -45,6 +46,11 @@ export function ConnectionBanner(props: IConnectionBannerProps): JSX.Element {
       role={ok ? 'status' : 'alert'}
     >
       <div className="aext-Connection-text">{connectionText(connection, trans)}</div>
+      {props.warning && (
+        <div className="aext-Connection-warning" role="note">
+          {props.warning}
+        </div>
+      )}
       {!online && connection.state !== 'connecting' && (
         <div className="aext-Connection-offline" role="alert">
           {trans.__('Offline: reconnecting to the Jupyter server…')}

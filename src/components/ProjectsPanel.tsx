@@ -32,7 +32,12 @@ export function ProjectsPanel(props: IProjectsPanelProps): JSX.Element {
   const visible = model.visibleProjects;
   return (
     <div className="aext-ProjectsPanel-body" data-connection-state={model.connection.state}>
-      <ConnectionBanner connection={model.connection} online={model.online} trans={trans} />
+      <ConnectionBanner
+        connection={model.connection}
+        online={model.online}
+        warning={model.cloudWarning}
+        trans={trans}
+      />
       <Toolbar
         filter={model.filter}
         loading={model.loading}

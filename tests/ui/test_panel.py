@@ -74,6 +74,8 @@ def test_the_panel_lists_the_demo_projects(lab: Lab, page_for: Any) -> None:
         assert title in project.inner_text()
         wait_badge(project, "cloud_only")
         assert button(project, "Download").is_visible()
+    public_by_bob = row(page, "9b11c000-0000-4b0b-8000-000000000005")
+    assert public_by_bob.count() == 0  # a stranger's public project is not listed
     for name in ("New project", "Refresh"):
         assert button(page.locator(PANEL), name).is_visible()
     page.get_by_label("Filter projects by title or tag").fill("team")
