@@ -3,32 +3,9 @@ import { Signal } from '@lumino/signaling';
 import { ApiError, IProjectsApi } from '../api/client';
 import type { ClientMessage, ServerMessage } from '../api/messages';
 import type { IProjectsSocket } from '../api/socket';
-import type { Project, ProjectList } from '../api/types';
+import type { ProjectList } from '../api/types';
 import { IGateTrip, ProjectsModel, runPercent } from '../model';
-
-function project(id: string, overrides: Partial<Project> = {}): Project {
-  return {
-    id,
-    name: id,
-    title: `Project ${id}`,
-    description: null,
-    owner_id: 'u1',
-    owner_type: 'user',
-    owner_name: 'alice',
-    tags: ['demo'],
-    default_environment: null,
-    local_path: `/root/projects/${id}`,
-    contents_path: `projects/${id}`,
-    cloud_created_at: null,
-    cloud_updated_at: null,
-    cloud_state: 'present',
-    version: 1,
-    sync: { counts: {}, last_synced_at: null, sync_running: false },
-    last_sync: null,
-    needs_attention: null,
-    ...overrides
-  } as Project;
-}
+import { project } from './fixtures';
 
 class FakeSocket implements IProjectsSocket {
   online = true;

@@ -1,42 +1,18 @@
 import { nullTranslator } from '@jupyterlab/translation';
 
-import type { Project } from '../api/types';
 import { formatBytes, projectBadge, timeAgo } from '../words';
+import { project } from './fixtures';
 
 const trans = nullTranslator.load('test');
 
-function project(overrides: Partial<Project> = {}): Project {
-  return {
-    id: 'p1',
-    name: 'p1',
-    title: 'P one',
-    description: null,
-    owner_id: 'u1',
-    owner_type: 'user',
-    owner_name: 'alice',
-    tags: [],
-    default_environment: null,
-    local_path: '/root/projects/p-one',
-    contents_path: 'projects/p-one',
-    cloud_created_at: null,
-    cloud_updated_at: null,
-    cloud_state: 'present',
-    version: 1,
-    sync: { counts: {}, last_synced_at: null, sync_running: false },
-    last_sync: null,
-    needs_attention: null,
-    ...overrides
-  } as Project;
-}
-
 describe('projectBadge', () => {
   it('says cloud only for a project without a folder', () => {
-    expect(projectBadge(project({ local_path: null }), trans).code).toBe('cloud_only');
+    expect(projectBadge(project('p1', { local_path: null }), trans).code).toBe('cloud_only');
   });
 
   it('counts what there is to push and to pull', () => {
     const badge = projectBadge(
-      project({
+      project('p1', {
         sync: {
           counts: { new_local: 2, modified_local: 1, modified_remote: 1, synced: 4 },
           last_synced_at: null,
@@ -50,7 +26,7 @@ describe('projectBadge', () => {
 
   it('puts conflicts before changes', () => {
     const badge = projectBadge(
-      project({
+      project('p1', {
         sync: { counts: { conflict: 2, new_local: 1 }, last_synced_at: null, sync_running: false }
       }),
       trans
@@ -60,14 +36,14 @@ describe('projectBadge', () => {
 
   it('says synced when only synced files remain', () => {
     const badge = projectBadge(
-      project({ sync: { counts: { synced: 3 }, last_synced_at: null, sync_running: false } }),
+      project('p1', { sync: { counts: { synced: 3 }, last_synced_at: null, sync_running: false } }),
       trans
     );
     expect(badge.code).toBe('synced');
   });
 
   it('shows the percent of a run this tab follows', () => {
-    expect(projectBadge(project(), trans, 40.4)).toEqual({
+    expect(projectBadge(project('p1'), trans, 40.4)).toEqual({
       code: 'syncing',
       text: 'Syncing 40 %'
     });
@@ -75,7 +51,7 @@ describe('projectBadge', () => {
 
   it('says deleted in the cloud before anything else but a run', () => {
     const badge = projectBadge(
-      project({ cloud_state: 'cloud_deleted', sync: { counts: { conflict: 1 }, last_synced_at: null, sync_running: false } }),
+      project('p1', { cloud_state: 'cloud_deleted', sync: { counts: { conflict: 1 }, last_synced_at: null, sync_running: false } }),
       trans
     );
     expect(badge.code).toBe('cloud_deleted');
