@@ -9,14 +9,17 @@ import type { IDefaultFileBrowser } from '@jupyterlab/filebrowser';
 import type { TranslationBundle } from '@jupyterlab/translation';
 
 import type { Direction, Project } from './api/types';
+import type { FileActions } from './files';
 import type { PanelActions } from './panel';
 import { ProjectsModel } from './model';
+import { notifyRun } from './notifications';
 import { CommandIDs, PANEL_ID } from './tokens';
 
 export interface ICommandDeps {
   app: JupyterFrontEnd;
   model: ProjectsModel;
   actions: PanelActions;
+  files: FileActions;
   trans: TranslationBundle;
   palette: ICommandPalette | null;
   docManager: IDocumentManager | null;
@@ -62,7 +65,7 @@ export function registerCommands(deps: ICommandDeps): void {
         const project = await needProject();
         if (project) {
           model.startRun(project.id, direction);
-          app.shell.activateById(PANEL_ID);
+          notifyRun(model, project.id, trans, id => actions.showProject(id));
         }
       }
     });
@@ -99,6 +102,29 @@ export function registerCommands(deps: ICommandDeps): void {
         await actions.openFolder(project);
       }
     }
+  });
+
+  // The file browser's context menu: the versions of the selected file of a project.
+  const selectedFile = () => {
+    const item = deps.fileBrowser?.selectedItems().next();
+    const value = item && !item.done ? item.value : null;
+    return value && value.type !== 'directory' ? deps.files.projectFile(value.path) : null;
+  };
+  app.commands.addCommand(CommandIDs.showVersions, {
+    label: trans.__('Show versions…'),
+    caption: trans.__("The file's versions in the cloud: open, compare or restore one"),
+    isVisible: () => selectedFile() !== null,
+    execute: async () => {
+      const file = selectedFile();
+      if (file) {
+        await deps.files.showVersions(file);
+      }
+    }
+  });
+  app.contextMenu.addItem({
+    command: CommandIDs.showVersions,
+    selector: '.jp-DirListing-item[data-isdir="false"]',
+    rank: 12
   });
 
   if (deps.palette) {

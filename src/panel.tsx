@@ -9,9 +9,12 @@ import type { TranslationBundle } from '@jupyterlab/translation';
 import { ReactWidget, UseSignal } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
-import type { Direction, Project } from './api/types';
+import type { ConflictDetail, Direction, Keep, Project } from './api/types';
 import type { IPanelActions } from './components/actions';
 import { NewProjectForm } from './components/NewProjectForm';
+import { ShareForm } from './components/ShareForm';
+import type { ProjectDetails } from './details';
+import type { FileActions } from './files';
 import { PlanPreview } from './components/PlanPreview';
 import { deletions, PlanView } from './components/PlanView';
 import { ProjectsPanel } from './components/ProjectsPanel';
@@ -19,14 +22,98 @@ import { errorText, IGateTrip, ProjectsModel } from './model';
 import { projectsIcon } from './icons';
 import { PANEL_ID } from './tokens';
 
+/** The user's choices from the settings editor that the actions follow. */
+export interface IUiSettings {
+  fileBrowserDecorations: boolean;
+  confirmResolve: boolean;
+  defaultAutoSync: 'off' | 'on_save' | 'interval';
+  defaultAutoSyncMinutes: number;
+}
+
+export const DEFAULT_SETTINGS: IUiSettings = {
+  fileBrowserDecorations: true,
+  confirmResolve: true,
+  defaultAutoSync: 'off',
+  defaultAutoSyncMinutes: 10
+};
+
 /** The panel's actions, bound to a JupyterLab application. */
 export class PanelActions implements IPanelActions {
   constructor(
     readonly app: JupyterFrontEnd,
     readonly model: ProjectsModel,
+    readonly details: ProjectDetails,
+    readonly files: FileActions,
+    readonly settings: IUiSettings,
     readonly trans: TranslationBundle,
     readonly fileBrowser: IDefaultFileBrowser | null
   ) {}
+
+  compareConflict(project: Project, conflict: ConflictDetail): void {
+    this.files.compareConflict(project, conflict);
+  }
+
+  async resolveConflict(project: Project, conflict: ConflictDetail, keep: Keep): Promise<void> {
+    const { trans } = this;
+    if (keep !== 'both' && this.settings.confirmResolve) {
+      const answer = await showDialog({
+        title: trans.__('Resolve %1', conflict.path),
+        body:
+          keep === 'local'
+            ? trans.__(
+                'Your edit (%1) replaces the cloud\'s version at %2. The cloud\'s version goes to the project trash and stays among the cloud\'s versions.',
+                conflict.copy_path,
+                conflict.path
+              )
+            : trans.__(
+                'The cloud\'s version stays at %1. Your edit (%2) goes to the project trash and stays among the cloud\'s versions.',
+                conflict.path,
+                conflict.copy_path
+              ),
+        buttons: [
+          Dialog.cancelButton(),
+          Dialog.okButton({ label: keep === 'local' ? trans.__('Keep mine') : trans.__('Keep cloud') })
+        ]
+      });
+      if (!answer.button.accept) {
+        return;
+      }
+    }
+    await this.details.resolve(project.id, conflict, keep);
+  }
+
+  async showVersions(project: Project, path: string): Promise<void> {
+    await this.files.showVersions({ project, path });
+  }
+
+  async share(project: Project): Promise<void> {
+    const { trans } = this;
+    const api = this.model.api;
+    await showDialog({
+      title: trans.__('Share "%1"', project.title),
+      body: ReactWidget.create(
+        <ShareForm
+          load={() => api.permissions(project.id)}
+          change={body => api.setPermissions(project.id, body)}
+          trans={trans}
+        />
+      ),
+      buttons: [Dialog.okButton({ label: trans.__('Done') })]
+    });
+  }
+
+  /** Open the panel with this project's detail shown. */
+  showProject(projectId: string): void {
+    this.app.shell.activateById(PANEL_ID);
+    if (!this.model.isOpen(projectId)) {
+      this.model.openDetail(projectId);
+    }
+    requestAnimationFrame(() =>
+      document
+        .querySelector(`#${PANEL_ID} [data-project-id="${CSS.escape(projectId)}"]`)
+        ?.scrollIntoView({ block: 'nearest' })
+    );
+  }
 
   async newProject(): Promise<void> {
     const { trans } = this;
@@ -155,6 +242,7 @@ export class PanelActions implements IPanelActions {
 export class ProjectsPanelWidget extends ReactWidget {
   constructor(
     readonly model: ProjectsModel,
+    readonly details: ProjectDetails,
     readonly actions: IPanelActions,
     readonly trans: TranslationBundle
   ) {
@@ -169,7 +257,18 @@ export class ProjectsPanelWidget extends ReactWidget {
   render(): JSX.Element {
     return (
       <UseSignal signal={this.model.changed}>
-        {() => <ProjectsPanel model={this.model} actions={this.actions} trans={this.trans} />}
+        {() => (
+          <UseSignal signal={this.details.changed}>
+            {() => (
+              <ProjectsPanel
+                model={this.model}
+                details={this.details}
+                actions={this.actions}
+                trans={this.trans}
+              />
+            )}
+          </UseSignal>
+        )}
       </UseSignal>
     );
   }

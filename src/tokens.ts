@@ -11,4 +11,5 @@ export namespace CommandIDs {
   export const pullCurrent = 'aext-projects:pull-current';
   export const openFolder = 'aext-projects:open-folder';
   export const previewCurrent = 'aext-projects:preview-current';
+  export const showVersions = 'aext-projects:show-versions';
 }

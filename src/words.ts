@@ -169,3 +169,113 @@ export function parseTags(text: string): string[] {
     .filter(t => t.length > 0);
   return [...new Set(tags)];
 }
+
+/** What a recorded run did, in one line: "Sync by you · 3 uploaded, 1 downloaded · OK". */
+export function runLine(
+  run: { direction: string; trigger: string; result: string; counts: Record<string, number> },
+  trans: TranslationBundle
+): string {
+  const direction =
+    run.direction === 'push'
+      ? trans.__('Push')
+      : run.direction === 'pull'
+        ? trans.__('Pull')
+        : trans.__('Sync');
+  const by =
+    run.trigger === 'auto'
+      ? trans.__('automatic')
+      : run.trigger === 'resolve'
+        ? trans.__('after resolving a conflict')
+        : run.trigger === 'download'
+          ? trans.__('first download')
+          : '';
+  const c = run.counts ?? {};
+  const parts = [
+    c.upload ? trans.__('%1 uploaded', c.upload) : '',
+    c.download ? trans.__('%1 downloaded', c.download) : '',
+    c.delete_remote ? trans.__('%1 deleted in the cloud', c.delete_remote) : '',
+    c.trash_local ? trans.__('%1 moved to the trash', c.trash_local) : '',
+    c.conflict ? trans._n('%1 conflict', '%1 conflicts', c.conflict) : ''
+  ].filter(Boolean);
+  const result = resultLabel(run.result, trans);
+  return [by ? `${direction} (${by})` : direction, parts.join(', ') || trans.__('nothing to do'), result]
+    .filter(Boolean)
+    .join(' · ');
+}
+
+export function resultLabel(result: string, trans: TranslationBundle): string {
+  switch (result) {
+    case 'ok':
+      return trans.__('done');
+    case 'partial':
+      return trans.__('partly done');
+    case 'failed':
+      return trans.__('failed');
+    case 'refused':
+      return trans.__('stopped by a safety check');
+    case 'cancelled':
+      return trans.__('cancelled');
+    case 'interrupted':
+      return trans.__('interrupted');
+    case 'running':
+      return trans.__('running');
+    default:
+      return result;
+  }
+}
+
+/** The project file a failure message names (`'data/x.csv' changed locally`), if any. */
+export function failurePath(failure: string): string | null {
+  const quoted = /'((?:[^'\\]|\\.)+)'/.exec(failure);
+  return quoted ? quoted[1] : null;
+}
+
+/** The file browser's indicator of a file's status: a letter, and its words for the tooltip. */
+export function statusLetter(status: FileStatus | string): string {
+  switch (status) {
+    case 'synced':
+      return '✓';
+    case 'modified_local':
+      return 'M';
+    case 'new_local':
+      return 'A';
+    case 'modified_remote':
+      return 'R';
+    case 'deleted_remote':
+      return 'D';
+    case 'conflict':
+    case 'conflicts':
+      return 'C';
+    case 'ignored':
+      return 'I';
+    case 'unsyncable':
+      return '!';
+    case 'changes':
+      return '•';
+    case 'syncing':
+      return '↻';
+    case 'needs_attention':
+      return '!';
+    default:
+      return '';
+  }
+}
+
+/**
+ * The status a folder inside a project shows: a conflict inside wins, then any change;
+ * `null` when nothing under it is known.
+ */
+export function folderStatus(statuses: Iterable<string>): 'conflict' | 'changes' | 'synced' | null {
+  let seen = false;
+  let changed = false;
+  for (const status of statuses) {
+    seen = true;
+    if (status === 'conflict') {
+      return 'conflict';
+    }
+    if (status !== 'synced' && status !== 'ignored') {
+      changed = true;
+    }
+  }
+  return seen ? (changed ? 'changes' : 'synced') : null;
+}

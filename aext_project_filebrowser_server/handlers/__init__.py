@@ -3,8 +3,9 @@
 from .account import default_handlers as _account
 from .health import default_handlers as _health
 from .history import default_handlers as _history
+from .notebook_diff import default_handlers as _notebook_diff
 from .openapi import default_handlers as _openapi
 from .projects import default_handlers as _projects
 from .ws import default_handlers as _ws
 
-default_handlers = [*_health, *_ws, *_projects, *_openapi, *_history, *_account]
+default_handlers = [*_health, *_ws, *_projects, *_openapi, *_history, *_account, *_notebook_diff]

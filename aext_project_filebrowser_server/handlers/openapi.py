@@ -207,6 +207,13 @@ ROUTES: tuple[Route, ...] = (
         body=ResolveConflictBody,
         errors=(400, 404, 409, 413, *_CLOUD, *_STORE),
     ),
+    Route(
+        "post",
+        "/notebook_diff",
+        "nbdime's diff of two notebooks: `{base, remote}` in, `{base, diff}` out (Compare).",
+        None,
+        errors=(400, 413),
+    ),
     Route("get", "/openapi.json", "This document.", None),
 )
 

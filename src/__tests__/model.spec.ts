@@ -27,6 +27,11 @@ class FakeSocket implements IProjectsSocket {
   }
 }
 
+/** The API calls the model does not make in these tests. */
+async function notUsed(): Promise<never> {
+  throw new Error('not used by this test');
+}
+
 function fakeApi(list: () => ProjectList, overrides: Partial<IProjectsApi> = {}): IProjectsApi {
   return {
     health: async () => ({
@@ -53,6 +58,15 @@ function fakeApi(list: () => ProjectList, overrides: Partial<IProjectsApi> = {})
       download_bytes: 0
     }),
     download: async id => ({ job_id: 'job', project: project(id) }),
+    conflicts: notUsed,
+    resolveConflict: notUsed,
+    fileVersions: notUsed,
+    restoreVersion: notUsed,
+    versionContent: notUsed,
+    history: notUsed,
+    permissions: notUsed,
+    setPermissions: notUsed,
+    notebookDiff: notUsed,
     ...overrides
   };
 }

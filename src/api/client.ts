@@ -7,14 +7,23 @@ import { ServerConnection } from '@jupyterlab/services';
 
 import type {
   AccountInfo,
+  ConflictList,
   CreateProjectBody,
   Direction,
   DownloadStarted,
+  FileVersions,
   Health,
+  Keep,
+  NotebookDiff,
+  PermissionsBody,
+  PermissionsResult,
   PlanResult,
   Project,
   ProjectFiles,
-  ProjectList
+  ProjectHistory,
+  ProjectList,
+  ResolveResult,
+  RestoreResult
 } from './types';
 
 export const API_PATH = 'aext_project_filebrowser_server';
@@ -40,6 +49,15 @@ export interface IProjectsApi {
   projectFiles(projectId: string): Promise<ProjectFiles>;
   plan(projectId: string, direction: Direction, force?: boolean): Promise<PlanResult>;
   download(projectId: string, requestId: string): Promise<DownloadStarted>;
+  conflicts(projectId: string): Promise<ConflictList>;
+  resolveConflict(projectId: string, path: string, keep: Keep): Promise<ResolveResult>;
+  fileVersions(projectId: string, path: string): Promise<FileVersions>;
+  restoreVersion(projectId: string, path: string, version: string): Promise<RestoreResult>;
+  versionContent(projectId: string, path: string, version: string): Promise<string>;
+  history(projectId: string, limit?: number): Promise<ProjectHistory>;
+  permissions(projectId: string): Promise<PermissionsResult>;
+  setPermissions(projectId: string, body: PermissionsBody): Promise<PermissionsResult>;
+  notebookDiff(base: unknown, remote: unknown): Promise<NotebookDiff>;
 }
 
 /** The error of a non-2xx answer, in words even when the body is not our JSON. */
@@ -92,6 +110,11 @@ export class ProjectsClient implements IProjectsApi {
     return (await response.json()) as T;
   }
 
+  /** A POST of a JSON body. */
+  post<T>(url: string, body: unknown): Promise<T> {
+    return this.request<T>(url, { method: 'POST', body: JSON.stringify(body) });
+  }
+
   health(): Promise<Health> {
     return this.request<Health>(this.url('health'));
   }
@@ -132,5 +155,68 @@ export class ProjectsClient implements IProjectsApi {
       method: 'POST',
       body: JSON.stringify({ request_id: requestId })
     });
+  }
+
+  conflicts(projectId: string): Promise<ConflictList> {
+    return this.request<ConflictList>(this.url('projects', projectId, 'conflicts'));
+  }
+
+  resolveConflict(projectId: string, path: string, keep: Keep): Promise<ResolveResult> {
+    return this.post<ResolveResult>(this.url('projects', projectId, 'conflicts', 'resolve'), {
+      path,
+      keep
+    });
+  }
+
+  /** The URL of a route under one file; its path keeps its `/` between segments. */
+  fileUrl(projectId: string, path: string, ...rest: string[]): string {
+    return URLExt.join(
+      this.url('projects', projectId, 'files'),
+      ...path.split('/').map(p => encodeURIComponent(p)),
+      ...rest.map(p => encodeURIComponent(p))
+    );
+  }
+
+  fileVersions(projectId: string, path: string): Promise<FileVersions> {
+    return this.request<FileVersions>(this.fileUrl(projectId, path, 'versions'));
+  }
+
+  restoreVersion(projectId: string, path: string, version: string): Promise<RestoreResult> {
+    return this.post<RestoreResult>(this.fileUrl(projectId, path, 'restore'), { version });
+  }
+
+  /** One cloud revision's content as text (notebooks and text files are shown read-only). */
+  async versionContent(projectId: string, path: string, version: string): Promise<string> {
+    const url = this.fileUrl(projectId, path, 'versions', version, 'content');
+    let response: Response;
+    try {
+      response = await ServerConnection.makeRequest(url, {}, this.settings);
+    } catch (error) {
+      throw new ApiError(0, 'network_error', `the Jupyter server did not answer (${error})`);
+    }
+    if (!response.ok) {
+      throw await errorOf(response);
+    }
+    return response.text();
+  }
+
+  history(projectId: string, limit = 50): Promise<ProjectHistory> {
+    return this.request<ProjectHistory>(
+      this.url('projects', projectId, 'history'),
+      {},
+      { limit: String(limit) }
+    );
+  }
+
+  permissions(projectId: string): Promise<PermissionsResult> {
+    return this.request<PermissionsResult>(this.url('projects', projectId, 'permissions'));
+  }
+
+  setPermissions(projectId: string, body: PermissionsBody): Promise<PermissionsResult> {
+    return this.post<PermissionsResult>(this.url('projects', projectId, 'permissions'), body);
+  }
+
+  notebookDiff(base: unknown, remote: unknown): Promise<NotebookDiff> {
+    return this.post<NotebookDiff>(this.url('notebook_diff'), { base, remote });
   }
 }

@@ -17,6 +17,18 @@ export type CreateProjectBody = Schemas['CreateProjectBody'];
 export type DownloadStarted = Schemas['DownloadStarted'];
 export type AccountInfo = Schemas['AccountInfo'];
 export type ErrorBody = Schemas['ErrorBody'];
+export type ConflictDetail = Schemas['ConflictDetail'];
+export type ConflictList = Schemas['ConflictList'];
+export type ConflictSide = Schemas['ConflictSide'];
+export type ResolveResult = Schemas['ResolveResult'];
+export type Keep = Schemas['ResolveConflictBody']['keep'];
+export type FileVersions = Schemas['FileVersions'];
+export type CloudFileVersion = Schemas['CloudFileVersion'];
+export type RestoreResult = Schemas['RestoreResult'];
+export type ProjectHistory = Schemas['ProjectHistory'];
+export type HistoryRun = Schemas['HistoryRun'];
+export type PermissionsBody = Partial<Schemas['PermissionsBody']>;
+export type PermissionsResult = Schemas['PermissionsResult'];
 
 /** A file's sync status, as the server names it. */
 export type FileStatus = NonNullable<FileEntry['status']>;
@@ -40,4 +52,10 @@ export interface Health {
     /** Set once the cloud is known to ignore If-Match: concurrent overwrites are possible. */
     concurrent_writes_warning?: string | null;
   };
+}
+
+/** nbdime's diff of two notebooks (`POST notebook_diff`): the base and the diff to remote. */
+export interface NotebookDiff {
+  base: Record<string, unknown>;
+  diff: unknown[];
 }

@@ -10,6 +10,7 @@ import { formatBytes, STATUS_ORDER, statusLabel } from '../words';
 export interface IFileListProps {
   files: FilesState | undefined;
   onOpen(path: string): void;
+  onVersions(path: string): void;
   trans: TranslationBundle;
 }
 
@@ -23,6 +24,8 @@ function iconFor(path: string) {
 function FileRow(props: {
   entry: FileEntry;
   onOpen(path: string): void;
+  onVersions(path: string): void;
+  trans: TranslationBundle;
 }): JSX.Element {
   const { entry } = props;
   const Icon = iconFor(entry.path);
@@ -44,6 +47,16 @@ function FileRow(props: {
         <span className="aext-File-path">{entry.path}</span>
       </button>
       <span className="aext-File-size">{formatBytes(entry.size)}</span>
+      {(entry.remote_version || entry.base_version) && (
+        <button
+          type="button"
+          className="aext-File-versions"
+          title={props.trans.__('Versions of %1 in the cloud', entry.path)}
+          onClick={() => props.onVersions(entry.path)}
+        >
+          {props.trans.__('Versions')}
+        </button>
+      )}
     </li>
   );
 }
@@ -95,7 +108,13 @@ export function FileList(props: IFileListProps): JSX.Element {
             </h4>
             <ul className="aext-FileGroup-files">
               {groups.get(status)!.map(entry => (
-                <FileRow key={entry.path} entry={entry} onOpen={props.onOpen} />
+                <FileRow
+                  key={entry.path}
+                  entry={entry}
+                  onOpen={props.onOpen}
+                  onVersions={props.onVersions}
+                  trans={trans}
+                />
               ))}
             </ul>
           </section>

@@ -3,10 +3,13 @@ import type { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 
 import type { Direction, Project } from '../api/types';
+import type { ProjectDetails } from '../details';
 import { ProjectsModel, runPercent } from '../model';
 import { projectBadge, timeAgo } from '../words';
 import type { IPanelActions } from './actions';
+import { ConflictList } from './ConflictList';
 import { FileList } from './FileList';
+import { HistoryView } from './HistoryView';
 import { RunOutcome } from './RunOutcome';
 import { RunProgress } from './RunProgress';
 import { SyncBadge } from './SyncBadge';
@@ -14,6 +17,7 @@ import { SyncBadge } from './SyncBadge';
 export interface IProjectRowProps {
   project: Project;
   model: ProjectsModel;
+  details: ProjectDetails;
   actions: IPanelActions;
   now: number;
   trans: TranslationBundle;
@@ -38,7 +42,9 @@ function ActionButton(props: {
 }
 
 export function ProjectRow(props: IProjectRowProps): JSX.Element {
-  const { project, model, actions, trans } = props;
+  const { project, model, details, actions, trans } = props;
+  const notice = details.notice(project.id);
+  const history = details.history(project.id);
   const run = model.run(project.id);
   const running = !!run && !run.outcome;
   const percent = runPercent(run);
@@ -114,6 +120,15 @@ export function ProjectRow(props: IProjectRowProps): JSX.Element {
             />
           </>
         )}
+        {!gone && (
+          <ActionButton label={trans.__('Share…')} onClick={() => void actions.share(project)} />
+        )}
+        {local && (
+          <ActionButton
+            label={history ? trans.__('Hide history') : trans.__('History')}
+            onClick={() => details.toggleHistory(project.id)}
+          />
+        )}
       </div>
       {gone && (
         <div className="aext-Files-note aext-mod-warn">
@@ -146,9 +161,44 @@ export function ProjectRow(props: IProjectRowProps): JSX.Element {
           }
         />
       )}
+      {notice && (
+        <div
+          className={`aext-Notice aext-mod-${notice.kind}`}
+          role={notice.kind === 'error' ? 'alert' : 'status'}
+        >
+          <span>{notice.text}</span>
+          <button
+            type="button"
+            className="aext-Notice-close"
+            aria-label={trans.__('Close')}
+            onClick={() => details.say(project.id, null)}
+          >
+            ×
+          </button>
+        </div>
+      )}
+      {open && local && (
+        <ConflictList
+          conflicts={details.conflicts(project.id)}
+          resolving={details.resolving(project.id)}
+          now={props.now}
+          trans={trans}
+          onCompare={conflict => actions.compareConflict(project, conflict)}
+          onResolve={(conflict, keep) => void actions.resolveConflict(project, conflict, keep)}
+        />
+      )}
       {open && local && (
         <FileList
           files={model.files(project.id)}
+          trans={trans}
+          onOpen={path => void actions.openFile(project, path)}
+          onVersions={path => void actions.showVersions(project, path)}
+        />
+      )}
+      {history && (
+        <HistoryView
+          history={history}
+          now={props.now}
           trans={trans}
           onOpen={path => void actions.openFile(project, path)}
         />

@@ -2,6 +2,7 @@
 import type { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 
+import type { ProjectDetails } from '../details';
 import type { ProjectsModel } from '../model';
 import type { IPanelActions } from './actions';
 import { ConnectionBanner } from './ConnectionBanner';
@@ -10,6 +11,7 @@ import { Toolbar } from './Toolbar';
 
 export interface IProjectsPanelProps {
   model: ProjectsModel;
+  details: ProjectDetails;
   actions: IPanelActions;
   trans: TranslationBundle;
 }
@@ -68,6 +70,7 @@ export function ProjectsPanel(props: IProjectsPanelProps): JSX.Element {
             key={project.id}
             project={project}
             model={model}
+            details={props.details}
             actions={actions}
             now={now}
             trans={trans}

@@ -14,7 +14,7 @@ export interface IRunOutcomeProps {
   trans: TranslationBundle;
 }
 
-function countsText(summary: IRunSummary, trans: TranslationBundle): string {
+export function countsText(summary: IRunSummary, trans: TranslationBundle): string {
   const c = summary.counts ?? {};
   const parts: string[] = [];
   const add = (n: number | undefined, one: string, many: string) => {

@@ -1,5 +1,5 @@
 /** What the views ask the JupyterLab side to do (dialogs, the file browser, documents). */
-import type { Direction, Project } from '../api/types';
+import type { ConflictDetail, Direction, Keep, Project } from '../api/types';
 
 export interface IPanelActions {
   newProject(): Promise<void>;
@@ -7,4 +7,8 @@ export interface IPanelActions {
   openFile(project: Project, path: string): Promise<void>;
   previewPlan(project: Project, direction: Direction): Promise<void>;
   reviewGate(project: Project, direction: Direction, message: string): Promise<void>;
+  compareConflict(project: Project, conflict: ConflictDetail): void;
+  resolveConflict(project: Project, conflict: ConflictDetail, keep: Keep): Promise<void>;
+  showVersions(project: Project, path: string): Promise<void>;
+  share(project: Project): Promise<void>;
 }

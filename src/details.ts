@@ -1,0 +1,144 @@
+/**
+ * What the project view shows beyond the file list: conflicts being resolved, the run
+ * history, recently deleted files, and what the last action there did (a notice in words).
+ * Separate from `ProjectsModel` so each stays small; it reloads what is open whenever the
+ * projects model says a project changed. No DOM here.
+ */
+import { ISignal, Signal } from '@lumino/signaling';
+
+import type { IProjectsApi } from './api/client';
+import type { ConflictDetail, HistoryRun, Keep } from './api/types';
+import { errorText, ProjectsModel } from './model';
+
+export type Loaded<T> =
+  | { state: 'loading' }
+  | { state: 'loaded'; value: T }
+  | { state: 'error'; message: string };
+
+/** Something an action in the project view did or could not do, said once. */
+export interface INotice {
+  kind: 'info' | 'error';
+  text: string;
+}
+
+export class ProjectDetails {
+  constructor(
+    readonly projects: ProjectsModel,
+    readonly api: IProjectsApi
+  ) {
+    projects.changed.connect(() => this._reloadOpen());
+  }
+
+  get changed(): ISignal<this, void> {
+    return this._changed;
+  }
+
+  history(projectId: string): Loaded<HistoryRun[]> | undefined {
+    return this._history.get(projectId);
+  }
+
+  notice(projectId: string): INotice | undefined {
+    return this._notices.get(projectId);
+  }
+
+  resolving(projectId: string): string | undefined {
+    return this._resolving.get(projectId);
+  }
+
+  /** The unresolved conflicts of a project, from its last file listing. */
+  conflicts(projectId: string): ConflictDetail[] {
+    const files = this.projects.files(projectId);
+    return files?.state === 'loaded' ? [...(files.files.conflicts ?? [])] : [];
+  }
+
+  say(projectId: string, notice: INotice | null): void {
+    if (notice) {
+      this._notices.set(projectId, notice);
+    } else {
+      this._notices.delete(projectId);
+    }
+    this._emit();
+  }
+
+  /** Show (and load) or hide a project's history. */
+  toggleHistory(projectId: string): void {
+    if (this._history.has(projectId)) {
+      this._history.delete(projectId);
+      this._emit();
+    } else {
+      void this.loadHistory(projectId);
+    }
+  }
+
+  async loadHistory(projectId: string): Promise<void> {
+    if (!this._history.has(projectId)) {
+      this._history.set(projectId, { state: 'loading' });
+      this._emit();
+    }
+    try {
+      const history = await this.api.history(projectId, 50);
+      this._history.set(projectId, { state: 'loaded', value: history.runs });
+    } catch (error) {
+      this._history.set(projectId, { state: 'error', message: errorText(error) });
+    }
+    this._emit();
+  }
+
+  /** Keep one side (or both) of a conflict; the notice says where the other one went. */
+  async resolve(projectId: string, conflict: ConflictDetail, keep: Keep): Promise<void> {
+    this._resolving.set(projectId, conflict.path);
+    this._emit();
+    try {
+      const result = await this.api.resolveConflict(projectId, conflict.path, keep);
+      this.say(projectId, { kind: 'info', text: resolvedText(conflict, keep, result.trashed) });
+      await this.projects.loadFiles(projectId);
+    } catch (error) {
+      this.say(projectId, {
+        kind: 'error',
+        text: `The conflict of ${conflict.path} could not be resolved: ${errorText(error)}`
+      });
+    } finally {
+      this._resolving.delete(projectId);
+      this._emit();
+    }
+  }
+
+  dispose(): void {
+    Signal.clearData(this);
+  }
+
+  private _reloadOpen(): void {
+    // A project changed (a run ended, a file moved): a shown history may be stale.
+    const shown = [...this._history.keys()].filter(id => this.projects.isOpen(id));
+    const fingerprint = shown.map(id => `${id}:${this.projects.project(id)?.last_sync?.run_id}`).join();
+    if (fingerprint !== this._lastFingerprint) {
+      this._lastFingerprint = fingerprint;
+      shown.forEach(id => void this.loadHistory(id));
+    }
+  }
+
+  private _emit(): void {
+    this._changed.emit();
+  }
+
+  private _history = new Map<string, Loaded<HistoryRun[]>>();
+  private _notices = new Map<string, INotice>();
+  private _resolving = new Map<string, string>();
+  private _lastFingerprint = '';
+  private _changed = new Signal<this, void>(this);
+}
+
+/** What resolving did, in words: which version stays where, and where the other one is. */
+export function resolvedText(conflict: ConflictDetail, keep: Keep, trashed: readonly string[]): string {
+  const where = trashed.length
+    ? ` The other version is in the project trash (${trashed.join(', ')}) and among the file's cloud versions.`
+    : '';
+  switch (keep) {
+    case 'local':
+      return `Kept your edit as ${conflict.path}; it goes to the cloud with the next sync.${where}`;
+    case 'remote':
+      return `Kept the cloud's version of ${conflict.path}.${where}`;
+    case 'both':
+      return `Kept both: ${conflict.path} (the cloud's) and ${conflict.copy_path} (yours), both synced from now on.`;
+  }
+}
