@@ -61,12 +61,14 @@ export function TextDiffView(props: {
   right: string;
   labels: [string, string];
   trans: TranslationBundle;
+  /** False when a header is already shown above. */
+  header?: boolean;
 }): JSX.Element {
   const { trans } = props;
   const diff = React.useMemo(() => lineDiff(props.left, props.right), [props.left, props.right]);
   return (
     <div className="aext-Compare aext-TextDiff">
-      <Header left={props.labels[0]} right={props.labels[1]} />
+      {props.header !== false && <Header left={props.labels[0]} right={props.labels[1]} />}
       <p className="aext-Compare-summary" role="status">
         {diff.removed === 0 && diff.added === 0
           ? trans.__('The two versions are the same.')
@@ -138,8 +140,10 @@ async function fill(
     );
     return;
   }
+  let header = true;
   if (request.path.endsWith('.ipynb') && rendermime) {
     panel.addWidget(ReactWidget.create(<Header left={labels[0]} right={labels[1]} />));
+    header = false;
     try {
       const view = await notebookView(api, rendermime, left, right);
       view.addClass('aext-NotebookDiff');
@@ -155,7 +159,9 @@ async function fill(
     }
   }
   panel.addWidget(
-    ReactWidget.create(<TextDiffView left={left} right={right} labels={labels} trans={trans} />)
+    ReactWidget.create(
+      <TextDiffView left={left} right={right} labels={labels} trans={trans} header={header} />
+    )
   );
 }
 

@@ -161,7 +161,11 @@ def needs_attention_of(
         reasons.append(
             AttentionReason(
                 code="unresolved_conflicts",
-                message=f"{unresolved_conflicts} conflict copies to review",
+                message=(
+                    "1 conflict copy to review"
+                    if unresolved_conflicts == 1
+                    else f"{unresolved_conflicts} conflict copies to review"
+                ),
                 count=unresolved_conflicts,
             )
         )

@@ -23,7 +23,8 @@ def _notebook(raw: Any, side: str) -> Any:
     if not isinstance(raw, dict) or not isinstance(raw.get("cells"), list):
         raise ServiceError(400, "invalid_notebook", f"{side} is not a notebook (no cells)")
     try:
-        return nbformat.from_dict(raw)  # type: ignore[no-untyped-call]
+        # reads, not from_dict: it also joins line lists into the strings nbdime compares
+        return nbformat.reads(json.dumps(raw), as_version=4)  # type: ignore[no-untyped-call]
     except Exception as exc:  # nbformat raises many kinds on odd input
         raise ServiceError(400, "invalid_notebook", f"{side} is not a notebook: {exc}") from None
 

@@ -228,3 +228,34 @@ def test_the_file_browser_decorations_can_be_turned_off(lab: Lab, page_for: Any)
     page.wait_for_timeout(1500)  # the decorations run within a frame of each render
     assert page.locator("[data-aext-sync-status]").count() == 0
     assert page.locator(".aext-BrowserStatus").count() == 0
+
+
+def edited_notebook(original: bytes, first_cell: str) -> bytes:
+    body = json.loads(original)
+    body["cells"][0]["source"] = [first_cell]
+    return json.dumps(body, indent=1).encode()
+
+
+def test_a_notebook_conflict_is_compared_cell_by_cell_with_nbdime(
+    lab: Lab, page_for: Any
+) -> None:
+    page = page_for(lab)
+    open_panel(page)
+    project = download(page, SALES_FORECAST)
+    folder = sales_folder(lab)
+    original = (folder / "forecast.ipynb").read_bytes()
+    put_cloud(lab, "forecast.ipynb", edited_notebook(original, "# Forecast, cloud wording"))
+    (folder / "forecast.ipynb").write_bytes(edited_notebook(original, "# Forecast, my wording"))
+    button(project, "Sync").click()
+    conflict = project.locator('.aext-Conflict[data-conflict-path="forecast.ipynb"]')
+    conflict.wait_for(timeout=30_000)
+    assert "edited on both sides" in conflict.inner_text()
+
+    button(conflict, "Compare").click()
+    view = page.locator(".aext-CompareView .aext-NotebookDiff")
+    view.wait_for(timeout=30_000)
+    changed = view.locator(".jp-Diff-twoway, .jp-Diff-changed, .jp-Cell-diff").first
+    changed.wait_for(timeout=30_000)
+    text = page.locator(".aext-CompareView").inner_text()
+    assert "cloud wording" in text and "my wording" in text
+    keep_screenshot(page, "projects-compare-notebook.png")
