@@ -7,7 +7,7 @@
 import { ISignal, Signal } from '@lumino/signaling';
 
 import type { IProjectsApi } from './api/client';
-import type { ConflictDetail, HistoryRun, Keep } from './api/types';
+import type { AutoSync, AutoSyncMode, ConflictDetail, HistoryRun, Keep, Project } from './api/types';
 import { errorText, ProjectsModel } from './model';
 
 export type Loaded<T> =
@@ -103,6 +103,30 @@ export class ProjectDetails {
     }
   }
 
+  autoSyncBusy(projectId: string): boolean {
+    return this._autoSyncBusy.has(projectId);
+  }
+
+  autoSyncError(projectId: string): string | null {
+    return this._autoSyncErrors.get(projectId) ?? null;
+  }
+
+  /** Change a project's auto-sync mode; the server applies it from then on. */
+  async setAutoSync(projectId: string, mode: AutoSyncMode, minutes: number | null): Promise<void> {
+    this._autoSyncBusy.add(projectId);
+    this._autoSyncErrors.delete(projectId);
+    this._emit();
+    try {
+      await this.api.setAutoSync(projectId, mode, minutes);
+      await this.projects.reload();
+    } catch (error) {
+      this._autoSyncErrors.set(projectId, `Auto-sync was not changed: ${errorText(error)}`);
+    } finally {
+      this._autoSyncBusy.delete(projectId);
+      this._emit();
+    }
+  }
+
   dispose(): void {
     Signal.clearData(this);
   }
@@ -124,6 +148,8 @@ export class ProjectDetails {
   private _history = new Map<string, Loaded<HistoryRun[]>>();
   private _notices = new Map<string, INotice>();
   private _resolving = new Map<string, string>();
+  private _autoSyncBusy = new Set<string>();
+  private _autoSyncErrors = new Map<string, string>();
   private _lastFingerprint = '';
   private _changed = new Signal<this, void>(this);
 }
@@ -141,4 +167,9 @@ export function resolvedText(conflict: ConflictDetail, keep: Keep, trashed: read
     case 'both':
       return `Kept both: ${conflict.path} (the cloud's) and ${conflict.copy_path} (yours), both synced from now on.`;
   }
+}
+
+/** A project's auto-sync as the server reports it (absent on servers before auto-sync). */
+export function autoSyncOf(project: Project): AutoSync | undefined {
+  return (project as Project & { auto_sync?: AutoSync }).auto_sync;
 }

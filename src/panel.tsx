@@ -119,7 +119,10 @@ export class PanelActions implements IPanelActions {
     const { trans } = this;
     const result = await showDialog({
       title: trans.__('New project'),
-      body: new NewProjectForm(trans),
+      body: new NewProjectForm(trans, {
+        mode: this.settings.defaultAutoSync,
+        minutes: this.settings.defaultAutoSyncMinutes
+      }),
       buttons: [Dialog.cancelButton(), Dialog.okButton({ label: trans.__('Create') })],
       focusNodeSelector: 'input[name="title"]'
     });

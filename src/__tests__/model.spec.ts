@@ -67,6 +67,7 @@ function fakeApi(list: () => ProjectList, overrides: Partial<IProjectsApi> = {})
     permissions: notUsed,
     setPermissions: notUsed,
     notebookDiff: notUsed,
+    setAutoSync: notUsed,
     ...overrides
   };
 }

@@ -7,6 +7,8 @@ import { ServerConnection } from '@jupyterlab/services';
 
 import type {
   AccountInfo,
+  AutoSync,
+  AutoSyncMode,
   ConflictList,
   CreateProjectBody,
   Direction,
@@ -58,6 +60,7 @@ export interface IProjectsApi {
   permissions(projectId: string): Promise<PermissionsResult>;
   setPermissions(projectId: string, body: PermissionsBody): Promise<PermissionsResult>;
   notebookDiff(base: unknown, remote: unknown): Promise<NotebookDiff>;
+  setAutoSync(projectId: string, mode: AutoSyncMode, minutes: number | null): Promise<AutoSync>;
 }
 
 /** The error of a non-2xx answer, in words even when the body is not our JSON. */
@@ -218,5 +221,16 @@ export class ProjectsClient implements IProjectsApi {
 
   notebookDiff(base: unknown, remote: unknown): Promise<NotebookDiff> {
     return this.post<NotebookDiff>(this.url('notebook_diff'), { base, remote });
+  }
+
+  setAutoSync(projectId: string, mode: AutoSyncMode, minutes: number | null): Promise<AutoSync> {
+    const body: Record<string, unknown> = { mode };
+    if (mode === 'interval') {
+      body.interval_minutes = minutes;
+    }
+    return this.request<AutoSync>(this.url('projects', projectId, 'auto_sync'), {
+      method: 'PUT',
+      body: JSON.stringify(body)
+    });
   }
 }

@@ -59,3 +59,14 @@ export interface NotebookDiff {
   base: Record<string, unknown>;
   diff: unknown[];
 }
+
+/** A project's auto-sync (`auto_sync` of a project; `PUT projects/{id}/auto_sync`). */
+export type AutoSyncMode = 'off' | 'on_save' | 'interval';
+
+export interface AutoSync {
+  mode: AutoSyncMode;
+  interval_minutes: number | null;
+  paused: boolean;
+  paused_reason: string | null;
+  last_run_at: string | null;
+}

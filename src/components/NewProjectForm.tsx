@@ -3,11 +3,15 @@ import type { TranslationBundle } from '@jupyterlab/translation';
 import { ReactWidget } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
-import type { CreateProjectBody } from '../api/types';
+import type { AutoSyncMode, CreateProjectBody } from '../api/types';
 import { parseTags } from '../words';
 
 export class NewProjectForm extends ReactWidget {
-  constructor(readonly trans: TranslationBundle) {
+  /** `autoSync`: the mode the settings give new projects (sent only when not off). */
+  constructor(
+    readonly trans: TranslationBundle,
+    readonly autoSync: { mode: AutoSyncMode; minutes: number } = { mode: 'off', minutes: 10 }
+  ) {
     super();
     this.addClass('aext-NewProject');
   }
@@ -15,12 +19,19 @@ export class NewProjectForm extends ReactWidget {
   /** What the dialog's Create button sends (the server validates it again). */
   getValue(): CreateProjectBody {
     const description = this._description.trim();
-    return {
+    const body: CreateProjectBody & { auto_sync?: unknown } = {
       title: this._title.trim(),
       description: description || null,
       tags: parseTags(this._tags),
       owner: null
     };
+    if (this.autoSync.mode !== 'off') {
+      body.auto_sync = {
+        mode: this.autoSync.mode,
+        interval_minutes: this.autoSync.mode === 'interval' ? this.autoSync.minutes : null
+      };
+    }
+    return body;
   }
 
   render(): JSX.Element {

@@ -3,10 +3,11 @@ import type { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 
 import type { Direction, Project } from '../api/types';
-import type { ProjectDetails } from '../details';
+import { autoSyncOf, ProjectDetails } from '../details';
 import { ProjectsModel, runPercent } from '../model';
 import { projectBadge, timeAgo } from '../words';
 import type { IPanelActions } from './actions';
+import { AutoSyncControl } from './AutoSyncControl';
 import { ConflictList } from './ConflictList';
 import { FileList } from './FileList';
 import { HistoryView } from './HistoryView';
@@ -130,6 +131,16 @@ export function ProjectRow(props: IProjectRowProps): JSX.Element {
           />
         )}
       </div>
+      {local && !gone && (
+        <AutoSyncControl
+          autoSync={autoSyncOf(project)}
+          busy={details.autoSyncBusy(project.id)}
+          error={details.autoSyncError(project.id)}
+          now={props.now}
+          trans={trans}
+          onChange={(mode, minutes) => void details.setAutoSync(project.id, mode, minutes)}
+        />
+      )}
       {gone && (
         <div className="aext-Files-note aext-mod-warn">
           {trans.__(
