@@ -7,7 +7,15 @@
 import { ISignal, Signal } from '@lumino/signaling';
 
 import type { IProjectsApi } from './api/client';
-import type { AutoSync, AutoSyncMode, ConflictDetail, HistoryRun, Keep, Project } from './api/types';
+import type {
+  AutoSync,
+  AutoSyncMode,
+  ConflictDetail,
+  DeletedFile,
+  HistoryRun,
+  Keep,
+  Project
+} from './api/types';
 import { errorText, ProjectsModel } from './model';
 
 export type Loaded<T> =
@@ -103,6 +111,64 @@ export class ProjectDetails {
     }
   }
 
+  deleted(projectId: string): Loaded<DeletedFile[]> | undefined {
+    return this._deleted.get(projectId);
+  }
+
+  /** Show (and load) or hide a project's recently deleted files. */
+  toggleDeleted(projectId: string): void {
+    if (this._deleted.has(projectId)) {
+      this._deleted.delete(projectId);
+      this._emit();
+    } else {
+      void this.loadDeleted(projectId);
+    }
+  }
+
+  async loadDeleted(projectId: string): Promise<void> {
+    if (!this._deleted.has(projectId)) {
+      this._deleted.set(projectId, { state: 'loading' });
+      this._emit();
+    }
+    try {
+      const listed = await this.api.deletedFiles(projectId);
+      this._deleted.set(projectId, { state: 'loaded', value: listed.files });
+    } catch (error) {
+      this._deleted.set(projectId, { state: 'error', message: errorText(error) });
+    }
+    this._emit();
+  }
+
+  /** Bring a deleted file back: from the project trash, or its last cloud version. */
+  async restoreDeleted(projectId: string, file: DeletedFile): Promise<void> {
+    try {
+      if (file.source === 'trash' && file.trash_path) {
+        const result = await this.api.restoreFromTrash(projectId, file.trash_path);
+        this.say(projectId, {
+          kind: 'info',
+          text:
+            result.restored_as === file.path
+              ? `Restored ${file.path} from the project trash.`
+              : `Restored ${file.path} as ${result.restored_as}: a file named ${file.path} is there now and was kept.`
+        });
+      } else if (file.version) {
+        const result = await this.api.restoreVersion(projectId, file.path, file.version);
+        this.say(projectId, {
+          kind: 'info',
+          text: result.conflict_copy
+            ? `Restored ${file.path} from the cloud; the file that was there is kept as ${result.conflict_copy}.`
+            : `Restored ${file.path} from the cloud; the next push puts it back there.`
+        });
+      }
+      await Promise.all([this.loadDeleted(projectId), this.projects.loadFiles(projectId)]);
+    } catch (error) {
+      this.say(projectId, {
+        kind: 'error',
+        text: `${file.path} could not be restored: ${errorText(error)}`
+      });
+    }
+  }
+
   autoSyncBusy(projectId: string): boolean {
     return this._autoSyncBusy.has(projectId);
   }
@@ -146,6 +212,7 @@ export class ProjectDetails {
   }
 
   private _history = new Map<string, Loaded<HistoryRun[]>>();
+  private _deleted = new Map<string, Loaded<DeletedFile[]>>();
   private _notices = new Map<string, INotice>();
   private _resolving = new Map<string, string>();
   private _autoSyncBusy = new Set<string>();

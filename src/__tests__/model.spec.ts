@@ -68,6 +68,8 @@ function fakeApi(list: () => ProjectList, overrides: Partial<IProjectsApi> = {})
     setPermissions: notUsed,
     notebookDiff: notUsed,
     setAutoSync: notUsed,
+    deletedFiles: notUsed,
+    restoreFromTrash: notUsed,
     ...overrides
   };
 }

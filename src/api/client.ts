@@ -11,6 +11,7 @@ import type {
   AutoSyncMode,
   ConflictList,
   CreateProjectBody,
+  DeletedFiles,
   Direction,
   DownloadStarted,
   FileVersions,
@@ -25,7 +26,8 @@ import type {
   ProjectHistory,
   ProjectList,
   ResolveResult,
-  RestoreResult
+  RestoreResult,
+  TrashRestoreResult
 } from './types';
 
 export const API_PATH = 'aext_project_filebrowser_server';
@@ -61,6 +63,8 @@ export interface IProjectsApi {
   setPermissions(projectId: string, body: PermissionsBody): Promise<PermissionsResult>;
   notebookDiff(base: unknown, remote: unknown): Promise<NotebookDiff>;
   setAutoSync(projectId: string, mode: AutoSyncMode, minutes: number | null): Promise<AutoSync>;
+  deletedFiles(projectId: string): Promise<DeletedFiles>;
+  restoreFromTrash(projectId: string, trashPath: string): Promise<TrashRestoreResult>;
 }
 
 /** The error of a non-2xx answer, in words even when the body is not our JSON. */
@@ -231,6 +235,16 @@ export class ProjectsClient implements IProjectsApi {
     return this.request<AutoSync>(this.url('projects', projectId, 'auto_sync'), {
       method: 'PUT',
       body: JSON.stringify(body)
+    });
+  }
+
+  deletedFiles(projectId: string): Promise<DeletedFiles> {
+    return this.request<DeletedFiles>(this.url('projects', projectId, 'deleted'));
+  }
+
+  restoreFromTrash(projectId: string, trashPath: string): Promise<TrashRestoreResult> {
+    return this.post<TrashRestoreResult>(this.url('projects', projectId, 'deleted', 'restore'), {
+      trash_path: trashPath
     });
   }
 }

@@ -70,3 +70,24 @@ export interface AutoSync {
   paused_reason: string | null;
   last_run_at: string | null;
 }
+
+/** `GET projects/{id}/deleted`: files deleted recently, from the project trash or the cloud. */
+export interface DeletedFile {
+  path: string;
+  source: 'trash' | 'cloud';
+  deleted_at: string | null;
+  size: number | null;
+  trash_path: string | null;
+  version: string | null;
+}
+
+export interface DeletedFiles {
+  project_id: string;
+  files: DeletedFile[];
+}
+
+export interface TrashRestoreResult {
+  project_id: string;
+  path: string;
+  restored_as: string;
+}

@@ -9,6 +9,7 @@ import { projectBadge, timeAgo } from '../words';
 import type { IPanelActions } from './actions';
 import { AutoSyncControl } from './AutoSyncControl';
 import { ConflictList } from './ConflictList';
+import { DeletedFiles } from './DeletedFiles';
 import { FileList } from './FileList';
 import { HistoryView } from './HistoryView';
 import { RunOutcome } from './RunOutcome';
@@ -46,6 +47,7 @@ export function ProjectRow(props: IProjectRowProps): JSX.Element {
   const { project, model, details, actions, trans } = props;
   const notice = details.notice(project.id);
   const history = details.history(project.id);
+  const deleted = details.deleted(project.id);
   const run = model.run(project.id);
   const running = !!run && !run.outcome;
   const percent = runPercent(run);
@@ -130,6 +132,12 @@ export function ProjectRow(props: IProjectRowProps): JSX.Element {
             onClick={() => details.toggleHistory(project.id)}
           />
         )}
+        {local && (
+          <ActionButton
+            label={deleted ? trans.__('Hide deleted') : trans.__('Recently deleted')}
+            onClick={() => details.toggleDeleted(project.id)}
+          />
+        )}
       </div>
       {local && !gone && (
         <AutoSyncControl
@@ -204,6 +212,14 @@ export function ProjectRow(props: IProjectRowProps): JSX.Element {
           trans={trans}
           onOpen={path => void actions.openFile(project, path)}
           onVersions={path => void actions.showVersions(project, path)}
+        />
+      )}
+      {deleted && (
+        <DeletedFiles
+          deleted={deleted}
+          now={props.now}
+          trans={trans}
+          onRestore={file => void details.restoreDeleted(project.id, file)}
         />
       )}
       {history && (
