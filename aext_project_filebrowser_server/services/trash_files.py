@@ -68,8 +68,8 @@ def list_trash(root: Path) -> list[TrashedFile]:
         return []
     found: list[TrashedFile] = []
     with os.scandir(trash) as stamps:
-        batches = [(s.name, s.path) for s in stamps if s.is_dir(follow_symlinks=False)]
-    for name, folder in batches:
+        stamp_folders = [(s.name, s.path) for s in stamps if s.is_dir(follow_symlinks=False)]
+    for name, folder in stamp_folders:
         when = _stamp_time(name)
         if when is None:
             continue
@@ -108,9 +108,7 @@ def trashed_source(root: Path, trash_path: str) -> tuple[Path, str]:
         raise invalid_path(trash_path, "a link leads out of the project trash")
     try:
         st = os.lstat(source)
-    except FileNotFoundError:
-        raise ServiceError(404, "not_found", f"nothing in the trash at {trash_path!r}") from None
-    except NotADirectoryError:
+    except (FileNotFoundError, NotADirectoryError):
         raise ServiceError(404, "not_found", f"nothing in the trash at {trash_path!r}") from None
     if not stat.S_ISREG(st.st_mode):
         raise invalid_path(trash_path, "not a regular file")

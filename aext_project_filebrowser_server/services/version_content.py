@@ -59,6 +59,19 @@ def _new_temp() -> Path:
     return Path(name)
 
 
+async def _download(
+    ctx: AppContext, project_id: str, path: str, version: str, temp: Path
+) -> cloud.DownloadResult:
+    try:
+        return await cloud.download_file(
+            ctx.cloud, project_id, path, temp, version=version, durable=False
+        )
+    except (FileNotFound, InvalidRequest):
+        raise ServiceError(404, "not_found", f"{path!r} has no revision {version!r}") from None
+    except CloudError as exc:
+        raise cloud_failure(exc) from None
+
+
 async def fetch_revision(ctx: AppContext, project_id: str, path: str, version: str) -> RevisionFile:
     """Download revision `version` of `path` into a temp file (404 unknown, 413 over the cap)."""
     listed = await file_versions(ctx, project_id, path)
@@ -69,17 +82,11 @@ async def fetch_revision(ctx: AppContext, project_id: str, path: str, version: s
         raise too_large(revision.size)
     temp = await asyncio.to_thread(_new_temp)
     try:
-        fetched = await cloud.download_file(
-            ctx.cloud, listed.project_id, path, temp, version=version, durable=False
-        )
+        fetched = await _download(ctx, listed.project_id, path, version, temp)
         if fetched.size > MAX_CONTENT_BYTES:
             raise too_large(fetched.size)
-    except BaseException as exc:
+    except BaseException:
         await asyncio.to_thread(temp.unlink, missing_ok=True)
-        if isinstance(exc, (FileNotFound, InvalidRequest)):
-            raise ServiceError(404, "not_found", f"{path!r} has no revision {version!r}") from None
-        if isinstance(exc, CloudError):
-            raise cloud_failure(exc) from None
         raise
     return RevisionFile(temp, fetched.size, fetched.sha256, media_type(path))
 
