@@ -19,6 +19,7 @@ from pydantic.json_schema import JsonSchemaMode, models_json_schema
 from tornado import web
 
 from .._version import __version__
+from ..schemas.deleted import DeletedFiles, RestoreDeletedBody, RestoreDeletedResult
 from ..schemas.history import ConflictList, ProjectHistory, ResolveConflictBody, ResolveResult
 from ..schemas.projects import LocalProject
 from ..schemas.rest import (
@@ -64,6 +65,7 @@ class Route:
     body: type[BaseModel] | None = None
     params: tuple[Param, ...] = ()
     errors: tuple[int, ...] = ()
+    raw: str | None = None  # the answer is bytes of this media type, not JSON
 
 
 _BOOL = {"type": "boolean", "default": False}
@@ -86,6 +88,12 @@ DIRECTION = Param(
     {"enum": ["push", "pull", "sync"], "default": "sync"},
 )
 LIMIT = Param("limit", "query", "How many runs.", {"type": "integer", "minimum": 1})
+DELETED_LIMIT = Param(
+    "limit",
+    "query",
+    "How many files (default 100).",
+    {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100},
+)
 FORCE = Param("force", "query", "Plan as if forced past the forceable safety gates.", _BOOL)
 
 _CLOUD = (401, 403, 502)
@@ -162,6 +170,31 @@ ROUTES: tuple[Route, ...] = (
     ),
     Route(
         "get",
+        P + "/files/{path}/versions/{version}/content",
+        "The raw bytes of one cloud revision, read-only (at most 50 MiB: 413 `too_large`).",
+        None,
+        errors=(400, 404, 413, *_CLOUD, *_STORE),
+        raw="application/octet-stream",
+    ),
+    Route(
+        "get",
+        P + "/deleted",
+        "Recently deleted files, newest first: the project trash and this server's cloud "
+        "deletes (`limit` 1-1000, default 100).",
+        DeletedFiles,
+        params=(DELETED_LIMIT,),
+        errors=(400, 404, *_STORE),
+    ),
+    Route(
+        "post",
+        P + "/deleted/restore",
+        "Move a trash file back to its path, or next to it under a new name if taken.",
+        RestoreDeletedResult,
+        body=RestoreDeletedBody,
+        errors=(400, 404, 409, 413, *_STORE),
+    ),
+    Route(
+        "get",
         P + "/permissions",
         "Whether the project is public, and who it is shared with.",
         PermissionsResult,
@@ -227,7 +260,7 @@ _DESCRIPTIONS = {
     404: "Unknown or malformed project id, file or version (`not_found`)",
     409: "State conflict (`sync_in_progress`, `not_downloaded`, `already_downloaded`...)",
     412: "The project changed since it was read (`version_conflict`)",
-    413: "The body is over 1 MiB (`body_too_large`)",
+    413: "The body is over 1 MiB (`body_too_large`), or the revision over 50 MiB (`too_large`)",
     428: "If-Match is required (`precondition_required`)",
     502: "The cloud is unavailable, refused the request or sent an answer that cannot be trusted "
     "(`cloud_unavailable`, `cloud_rejected`, `invalid_cloud_response`)",
@@ -249,6 +282,7 @@ def _path_params(path: str) -> list[dict[str, Any]]:
     described = {
         "project_id": "The cloud project id (a uuid).",
         "path": "A file path relative to the project folder; `/` separates folders.",
+        "version": "A revision's `file_version_id`, as listed by `.../versions`.",
     }
     return [
         {
@@ -268,11 +302,11 @@ def _content(schema: dict[str, Any]) -> dict[str, Any]:
 
 def _operation(route: Route, refs: Mapping[Any, dict[str, Any]]) -> dict[str, Any]:
     ok_schema = refs[(route.response, "serialization")] if route.response else {"type": "object"}
+    ok_content = _content(ok_schema)
+    if route.raw is not None:
+        ok_content = {route.raw: {"schema": {"type": "string", "format": "binary"}}}
     responses: dict[str, Any] = {
-        str(route.status): {
-            "description": _DESCRIPTIONS[route.status],
-            "content": _content(ok_schema),
-        }
+        str(route.status): {"description": _DESCRIPTIONS[route.status], "content": ok_content}
     }
     error_schema = refs[(ErrorBody, "serialization")]
     for status in sorted({403, *route.errors}):

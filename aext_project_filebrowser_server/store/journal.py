@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from .models import JournalEntry, utcnow
@@ -59,4 +60,33 @@ def pending_entries(session: Session, project_id: str | None = None) -> list[Pen
     return [
         PendingOperation(r.id, r.project_id, r.run_id, r.path, r.operation, dict(r.detail))
         for r in session.scalars(query)
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class FinishedDelete:
+    """A cloud delete our sync completed: which file, which revision it removed, and when."""
+
+    path: str
+    version: str | None
+    finished_at: datetime
+
+
+def finished_deletes(session: Session, project_id: str, limit: int) -> list[FinishedDelete]:
+    """The newest finished `delete_remote` entry of each path, newest first, at most `limit`."""
+    done_deletes = (
+        JournalEntry.project_id == project_id,
+        JournalEntry.operation == "delete_remote",
+        JournalEntry.state == "done",
+    )
+    newest = select(func.max(JournalEntry.id)).where(*done_deletes).group_by(JournalEntry.path)
+    query = (
+        select(JournalEntry)
+        .where(JournalEntry.id.in_(newest))
+        .order_by(JournalEntry.id.desc())
+        .limit(limit)
+    )
+    return [
+        FinishedDelete(row.path, row.detail.get("if_match"), row.finished_at or row.created_at)
+        for row in session.scalars(query)
     ]

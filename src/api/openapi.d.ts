@@ -143,6 +143,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/projects/{project_id}/deleted": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Recently deleted files, newest first: the project trash and this server's cloud deletes (`limit` 1-1000, default 100). */
+        get: operations["get_projects_project_id_deleted"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/projects/{project_id}/deleted/restore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Move a trash file back to its path, or next to it under a new name if taken. */
+        post: operations["post_projects_project_id_deleted_restore"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/projects/{project_id}/download": {
         parameters: {
             query?: never;
@@ -203,6 +237,23 @@ export interface paths {
         };
         /** The cloud revisions of one file, newest first. */
         get: operations["get_projects_project_id_files_path_versions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/projects/{project_id}/files/{path}/versions/{version}/content": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The raw bytes of one cloud revision, read-only (at most 50 MiB: 413 `too_large`). */
+        get: operations["get_projects_project_id_files_path_versions_version_content"];
         put?: never;
         post?: never;
         delete?: never;
@@ -445,6 +496,43 @@ export interface components {
             scope: "local" | "cloud" | "both";
             /** Trash Path */
             trash_path: string | null;
+        };
+        /**
+         * DeletedFile
+         * @description One deleted file. `source: "trash"`: its bytes are in the project's trash at
+         *     `trash_path` (restore with `POST .../deleted/restore`). `source: "cloud"`: a sync of this
+         *     server deleted it in the cloud; `version` is the revision it removed (restore with
+         *     `POST .../files/{path}/restore`). `size` is null when not known (cloud deletions).
+         */
+        DeletedFile: {
+            /**
+             * Deleted At
+             * Format: date-time
+             */
+            deleted_at: string;
+            /** Path */
+            path: string;
+            /** Size */
+            size: number | null;
+            /**
+             * Source
+             * @enum {string}
+             */
+            source: "trash" | "cloud";
+            /** Trash Path */
+            trash_path: string | null;
+            /** Version */
+            version: string | null;
+        };
+        /**
+         * DeletedFiles
+         * @description `GET projects/{id}/deleted`: newest first.
+         */
+        DeletedFiles: {
+            /** Files */
+            files: components["schemas"]["DeletedFile"][];
+            /** Project Id */
+            project_id: string;
         };
         /**
          * DownloadBody
@@ -918,6 +1006,30 @@ export interface components {
             version: string;
         };
         /**
+         * RestoreDeletedBody
+         * @description `POST projects/{id}/deleted/restore`: a `trash_path` as listed by `GET .../deleted`.
+         */
+        RestoreDeletedBody: {
+            /** Trash Path */
+            trash_path: string;
+        };
+        /**
+         * RestoreDeletedResult
+         * @description Where the file is now: `restored_as` equals `path` when the path was free, else it
+         *     is a new name next to it (`data (restored 2026-12-02 01-15).csv`).
+         */
+        RestoreDeletedResult: {
+            /** Path */
+            path: string;
+            /** Project Id */
+            project_id: string;
+            /**
+             * Restored As
+             * @description project-relative path of the restored file
+             */
+            restored_as: string;
+        };
+        /**
          * RestoreResult
          * @description `POST .../restore`. `conflict_copy`: where unsynced local content was kept, if any.
          */
@@ -1100,7 +1212,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description The body is over 1 MiB (`body_too_large`) */
+            /** @description The body is over 1 MiB (`body_too_large`), or the revision over 50 MiB (`too_large`) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -1243,7 +1355,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description The body is over 1 MiB (`body_too_large`) */
+            /** @description The body is over 1 MiB (`body_too_large`), or the revision over 50 MiB (`too_large`) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -1484,7 +1596,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description The body is over 1 MiB (`body_too_large`) */
+            /** @description The body is over 1 MiB (`body_too_large`), or the revision over 50 MiB (`too_large`) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -1642,7 +1754,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description The body is over 1 MiB (`body_too_large`) */
+            /** @description The body is over 1 MiB (`body_too_large`), or the revision over 50 MiB (`too_large`) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -1653,6 +1765,149 @@ export interface operations {
             };
             /** @description The cloud is unavailable, refused the request or sent an answer that cannot be trusted (`cloud_unavailable`, `cloud_rejected`, `invalid_cloud_response`) */
             502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The local store or folder is unavailable (`store_unavailable`...) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_projects_project_id_deleted: {
+        parameters: {
+            query?: {
+                /** @description How many files (default 100). */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @description The cloud project id (a uuid). */
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeletedFiles"];
+                };
+            };
+            /** @description Invalid body, query or path (`invalid_body`, `invalid_query`, `invalid_path`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated or not authorized here, or refused by the cloud (`forbidden`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unknown or malformed project id, file or version (`not_found`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The local store or folder is unavailable (`store_unavailable`...) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    post_projects_project_id_deleted_restore: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The cloud project id (a uuid). */
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RestoreDeletedBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RestoreDeletedResult"];
+                };
+            };
+            /** @description Invalid body, query or path (`invalid_body`, `invalid_query`, `invalid_path`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated or not authorized here, or refused by the cloud (`forbidden`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unknown or malformed project id, file or version (`not_found`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description State conflict (`sync_in_progress`, `not_downloaded`, `already_downloaded`...) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is over 1 MiB (`body_too_large`), or the revision over 50 MiB (`too_large`) */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1741,7 +1996,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description The body is over 1 MiB (`body_too_large`) */
+            /** @description The body is over 1 MiB (`body_too_large`), or the revision over 50 MiB (`too_large`) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -1892,7 +2147,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description The body is over 1 MiB (`body_too_large`) */
+            /** @description The body is over 1 MiB (`body_too_large`), or the revision over 50 MiB (`too_large`) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -1973,6 +2228,96 @@ export interface operations {
             };
             /** @description Unknown or malformed project id, file or version (`not_found`) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The cloud is unavailable, refused the request or sent an answer that cannot be trusted (`cloud_unavailable`, `cloud_rejected`, `invalid_cloud_response`) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The local store or folder is unavailable (`store_unavailable`...) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_projects_project_id_files_path_versions_version_content: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The cloud project id (a uuid). */
+                project_id: string;
+                /** @description A file path relative to the project folder; `/` separates folders. */
+                path: string;
+                /** @description A revision's `file_version_id`, as listed by `.../versions`. */
+                version: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description Invalid body, query or path (`invalid_body`, `invalid_query`, `invalid_path`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The cloud did not accept the API key (`auth_required_cloud`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated or not authorized here, or refused by the cloud (`forbidden`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unknown or malformed project id, file or version (`not_found`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is over 1 MiB (`body_too_large`), or the revision over 50 MiB (`too_large`) */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2191,7 +2536,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description The body is over 1 MiB (`body_too_large`) */
+            /** @description The body is over 1 MiB (`body_too_large`), or the revision over 50 MiB (`too_large`) */
             413: {
                 headers: {
                     [name: string]: unknown;

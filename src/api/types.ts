@@ -29,6 +29,9 @@ export type ProjectHistory = Schemas['ProjectHistory'];
 export type HistoryRun = Schemas['HistoryRun'];
 export type PermissionsBody = Partial<Schemas['PermissionsBody']>;
 export type PermissionsResult = Schemas['PermissionsResult'];
+export type DeletedFile = Schemas['DeletedFile'];
+export type DeletedFiles = Schemas['DeletedFiles'];
+export type TrashRestoreResult = Schemas['RestoreDeletedResult'];
 
 /** A file's sync status, as the server names it. */
 export type FileStatus = NonNullable<FileEntry['status']>;
@@ -71,23 +74,3 @@ export interface AutoSync {
   last_run_at: string | null;
 }
 
-/** `GET projects/{id}/deleted`: files deleted recently, from the project trash or the cloud. */
-export interface DeletedFile {
-  path: string;
-  source: 'trash' | 'cloud';
-  deleted_at: string | null;
-  size: number | null;
-  trash_path: string | null;
-  version: string | null;
-}
-
-export interface DeletedFiles {
-  project_id: string;
-  files: DeletedFile[];
-}
-
-export interface TrashRestoreResult {
-  project_id: string;
-  path: string;
-  restored_as: string;
-}

@@ -5,13 +5,15 @@ Measured on main: a refresh failed with 503 `store_unavailable` on the naive tim
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from aext_project_filebrowser_server.cloud import client as cc
 
-from .helpers import Api, cloud_as
+from .helpers import EXT, Api, cloud_as, put_file, slug
+from .test_files import download
 
 SALES = "5a1e5000-f0ec-4a57-8000-000000000001"
 
@@ -58,3 +60,33 @@ async def test_a_refused_login_is_login_needed(api: Api) -> None:
     create = await api.post("projects", body={"title": "Needs a login"})
     assert (create.code, create.body["code"]) == (401, "auth_required_cloud")
     assert (await api.get("health")).body["cloud"]["login"] == "login_needed"
+
+
+async def test_a_deleted_files_revision_is_read_and_restored(
+    api: Api, evidence_replica: Any, replica_alice_key: str, tmp_path: Path
+) -> None:
+    """Downloads there are redirects to presigned storage and listings carry no hashes: a
+    revision's bytes still come through, and a file gone from the cloud's listing and from
+    the folder comes back from its revision."""
+    async with cloud_as(evidence_replica.url, replica_alice_key) as alice:
+        project = await cc.create_project(alice, "Evidence revisions", slug())
+        first = await put_file(alice, project.id, "data/gone.csv", b"one", tmp_path)
+        await put_file(alice, project.id, "data/gone.csv", b"two", tmp_path)
+        await put_file(alice, project.id, "keep.txt", b"k", tmp_path)
+        root = Path((await download(api, project.id))["local_path"])
+        await cc.delete_file(alice, project.id, "data/gone.csv")
+        assert "data/gone.csv" not in {f.path for f in await cc.list_files(alice, project.id)}
+    (root / "data/gone.csv").unlink()
+
+    listed = await api.get("projects", project.id, "files", "data/gone.csv", "versions")
+    assert listed.code == 200, listed.body
+    assert first in [v["file_version_id"] for v in listed.body["versions"]]
+    parts = ("projects", project.id, "files", "data/gone.csv", "versions", first, "content")
+    content = await api.fetch(EXT, *parts, method="GET", raise_error=False)
+    assert (content.code, content.body) == (200, b"one")
+    assert content.headers["Content-Type"] == "text/csv"
+    restored = await api.post(
+        "projects", project.id, "files", "data/gone.csv", "restore", body={"version": first}
+    )
+    assert restored.code == 200, restored.body
+    assert (root / "data/gone.csv").read_bytes() == b"one"

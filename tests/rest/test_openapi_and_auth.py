@@ -22,7 +22,11 @@ METHODS = ("get", "post", "patch", "put", "delete")
 
 
 def concrete(path: str) -> str:
-    return path.replace("{project_id}", str(uuid.uuid4())).replace("{path}", "data/a b.csv")
+    return (
+        path.replace("{project_id}", str(uuid.uuid4()))
+        .replace("{path}", "data/a b.csv")
+        .replace("{version}", "v1")
+    )
 
 
 def implemented(handler: type[Any]) -> list[str]:

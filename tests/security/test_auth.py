@@ -42,7 +42,8 @@ WRONG_CREDENTIALS = {
 def concrete(pattern: str) -> str:
     """One URL a handler pattern matches (ids and paths filled in)."""
     url = pattern.replace("(?P<project_id>[^/]+)", str(uuid.uuid4()))
-    url = url.replace("(?P<path>.+)", "data/a%20b.csv").replace("/?", "").replace("\\.", ".")
+    url = url.replace("(?P<path>.+)", "data/a%20b.csv").replace("(?P<version>[^/]+)", "v1")
+    url = url.replace("/?", "").replace("\\.", ".")
     assert re.fullmatch(pattern, url), (pattern, url)
     return url
 
@@ -62,7 +63,7 @@ def registered(jp_serverapp: Any) -> list[tuple[str, type[Any]]]:
     assert {h for _, h in routes} == {h for _, h in default_handlers}
     # Every documented operation is served by one of them.
     for path in openapi_document()["paths"]:
-        filled = path.replace("{project_id}", "x").replace("{path}", "y")
+        filled = path.replace("{project_id}", "x").replace("{path}", "y").replace("{version}", "z")
         assert any(re.fullmatch(p, f"/{EXTENSION_PATH}{filled}") for p, _ in routes), path
     return routes
 
@@ -121,7 +122,7 @@ async def test_every_route_and_method_refuses_bad_credentials(
 ) -> None:
     checked = 0
     routes = rest_routes(jp_serverapp)
-    assert len(routes) >= 13  # 17 operations on 13 routes
+    assert len(routes) >= 16  # 20 operations on 16 routes
     for credentials, headers in WRONG_CREDENTIALS.items():
         for path, handler in routes:
             ours = implemented(handler)
@@ -228,6 +229,7 @@ async def test_cross_origin_websocket_is_refused(
         ws.close()
 
 
+TRASHED = ".aext-project/trash/20261202-011500/a.txt"
 UNSAFE_CALLS = [
     ("POST", "/projects", {"title": "made by a forged form"}),
     ("PATCH", "/projects/{id}", {"title": "renamed by a forged form"}),
@@ -236,6 +238,7 @@ UNSAFE_CALLS = [
     ("POST", "/projects/{id}/download", {}),
     ("POST", "/projects/{id}/files/data.csv/restore", {"version": "v1"}),
     ("POST", "/projects/{id}/conflicts/resolve", {"path": "a.txt", "keep": "local"}),
+    ("POST", "/projects/{id}/deleted/restore", {"trash_path": TRASHED}),
 ]
 
 

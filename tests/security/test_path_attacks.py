@@ -150,6 +150,8 @@ async def test_file_routes_refuse_path_attacks(
         assert_refused(restored, attack)
         listed = await call(*args, "GET", f"{prefix}/versions")
         assert_refused(listed, attack)
+        content = await call(*args, "GET", f"{prefix}/versions/{version}/content")
+        assert_refused(content, attack)
     assert everything_outside(arena, project.root) == before
     assert marker_path(project.root).read_bytes() == marker
     assert local_files(project.root)["data.csv"] == b"a,b\n1,2\n"
@@ -367,3 +369,77 @@ async def test_project_titles_cannot_place_folders_outside_the_projects_root(
     assert len(set(folders)) == len(folders)
     assert list((tmp_path / "outside").iterdir()) == []
     assert sorted(p.name for p in projects_root.parent.iterdir()) == around
+
+
+STAMP = ".aext-project/trash/20260101-000000"
+TRASH_ATTACKS = [
+    *ATTACKS,
+    "",
+    "data.csv",
+    ".aext-project/trash",
+    STAMP,
+    f"{STAMP}/",
+    ".aext-project/trash/not-a-stamp/kept.txt",
+    ".aext-project/trash/20260101-000000/../../../outside.txt",
+    f"{STAMP}/../20260101-000000/kept.txt/../../../../outside.txt",
+    f"{STAMP}/link-out/secret.txt",
+    f"{STAMP}/link-file",
+    f"{STAMP}/link-dir/kept.txt",
+    f"{STAMP}/.aext-project/project.json",
+    f"{STAMP}//kept.txt",
+    f"{STAMP}/a\\..\\kept.txt",
+    f"{STAMP}/folder",
+    f"{STAMP}/link-out/new.txt",
+    ".aext-project/trash/20260101-000001/secret.txt",
+]
+
+
+async def test_restoring_from_the_trash_refuses_path_attacks(
+    make_project: MakeProject,
+    jp_ws_fetch: Any,
+    cloud_http: httpx.Client,
+    jp_http_port: int,
+    jp_base_url: str,
+    jp_auth_header: dict[str, str],
+) -> None:
+    """Only a regular file inside the project's own trash comes back, and only inside the
+    project: links in the trash, a trash stamp that is a link, and a restore target whose
+    folder is a link that leads out are all refused."""
+    project, _ = await attacked(make_project, jp_ws_fetch, cloud_http, loop=True)
+    arena = project.root.parent
+    stamp = project.root / STAMP
+    (stamp / "folder").mkdir(parents=True)
+    (stamp / "kept.txt").write_bytes(b"kept")
+    (stamp / "link-out").mkdir()
+    (stamp / "link-out" / "new.txt").write_bytes(b"would land outside")
+    os.symlink(arena / "outside.txt", stamp / "link-file")
+    os.symlink(arena / "proj-evil", stamp / "link-dir")
+    os.symlink(arena / "proj-evil", stamp.parent / "20260101-000001")
+    before = everything_outside(arena, project.root)
+    args = (jp_http_port, jp_base_url, jp_auth_header)
+    for attack in TRASH_ATTACKS:
+        reply = await call(
+            *args, "POST", f"projects/{project.id}/deleted/restore", {"trash_path": attack}
+        )
+        assert_refused(reply, attack)
+    listed = await call(*args, "GET", f"projects/{project.id}/deleted")
+    assert listed.code == 200, listed.body
+    trash_paths = {f["trash_path"] for f in json.loads(listed.body)["files"]}
+    assert trash_paths == {f"{STAMP}/kept.txt", f"{STAMP}/link-out/new.txt"}
+    assert everything_outside(arena, project.root) == before
+    assert (stamp / "link-out" / "new.txt").read_bytes() == b"would land outside"
+
+    # A trash folder that is itself a link is not the project's trash at all.
+    shutil.rmtree(project.root / ".aext-project" / "trash")
+    elsewhere = arena / "elsewhere" / "20260101-000000"
+    elsewhere.mkdir(parents=True)
+    (elsewhere / "kept.txt").write_bytes(b"not ours")
+    os.symlink(elsewhere.parent, project.root / ".aext-project" / "trash")
+    reply = await call(
+        *args, "POST", f"projects/{project.id}/deleted/restore", {"trash_path": f"{STAMP}/kept.txt"}
+    )
+    assert_refused(reply, "trash folder is a link")
+    listed = await call(*args, "GET", f"projects/{project.id}/deleted")
+    assert listed.code == 200 and json.loads(listed.body)["files"] == []
+    assert (elsewhere / "kept.txt").read_bytes() == b"not ours"
+    assert not (project.root / "kept.txt").exists()

@@ -236,9 +236,7 @@ def edited_notebook(original: bytes, first_cell: str) -> bytes:
     return json.dumps(body, indent=1).encode()
 
 
-def test_a_notebook_conflict_is_compared_cell_by_cell_with_nbdime(
-    lab: Lab, page_for: Any
-) -> None:
+def test_a_notebook_conflict_is_compared_cell_by_cell_with_nbdime(lab: Lab, page_for: Any) -> None:
     page = page_for(lab)
     open_panel(page)
     project = download(page, SALES_FORECAST)
