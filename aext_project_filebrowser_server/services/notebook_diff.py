@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import warnings
 from typing import Any
 
 from .errors import ServiceError
@@ -20,15 +19,14 @@ from .errors import ServiceError
 
 def _notebook(raw: Any, side: str) -> Any:
     import nbformat
+    from nbformat.v4.rwbase import rejoin_lines
 
     if not isinstance(raw, dict) or not isinstance(raw.get("cells"), list):
         raise ServiceError(400, "invalid_notebook", f"{side} is not a notebook (no cells)")
     try:
-        # reads, not from_dict: it also joins line lists into the strings nbdime compares.
-        # Notebooks older than nbformat 4.5 have no cell ids: a warning, not a reason to refuse.
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return nbformat.reads(json.dumps(raw), as_version=4)  # type: ignore[no-untyped-call]
+        # nbdime compares sources as strings; a file stores them as lists of lines. Cells
+        # without ids (nbformat < 4.5) stay without: ids made up here would differ per side.
+        return rejoin_lines(nbformat.from_dict(raw))  # type: ignore[no-untyped-call]
     except Exception as exc:  # nbformat raises many kinds on odd input
         raise ServiceError(400, "invalid_notebook", f"{side} is not a notebook: {exc}") from None
 
