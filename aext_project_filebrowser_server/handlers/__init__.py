@@ -1,6 +1,7 @@
 """Tornado handlers: parse, authorize, call a service, serialize."""
 
 from .account import default_handlers as _account
+from .auto_sync import default_handlers as _auto_sync
 from .health import default_handlers as _health
 from .history import default_handlers as _history
 from .notebook_diff import default_handlers as _notebook_diff
@@ -8,4 +9,13 @@ from .openapi import default_handlers as _openapi
 from .projects import default_handlers as _projects
 from .ws import default_handlers as _ws
 
-default_handlers = [*_health, *_ws, *_projects, *_openapi, *_history, *_account, *_notebook_diff]
+default_handlers = [
+    *_health,
+    *_ws,
+    *_projects,
+    *_openapi,
+    *_history,
+    *_account,
+    *_notebook_diff,
+    *_auto_sync,
+]
