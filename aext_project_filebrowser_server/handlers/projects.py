@@ -24,7 +24,7 @@ from ..schemas.rest import (
     RestoreBody,
     UpdateProjectBody,
 )
-from ..services import auto_sync, downloads, file_versions, permissions, project_files, projects
+from ..services import downloads, file_versions, permissions, project_files, projects
 from ..services.errors import ServiceError, service_call
 from ..services.sync.plan import Direction
 from .base import ApiError, ProjectsAPIHandler
@@ -157,11 +157,6 @@ class ProjectsHandler(ProjectsRESTHandler):
     async def post(self) -> None:
         body = self.body(CreateProjectBody)
         created = await self.run(projects.create_project(self.context, body))
-        if body.auto_sync is not None:
-            state = await self.run(
-                auto_sync.set_auto_sync(self.context, created.id, body.auto_sync)
-            )
-            created = created.model_copy(update={"auto_sync": state})
         self.send_project_version(created.version)
         self.set_header(
             "Location",
