@@ -3,13 +3,25 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 AutoSyncMode = Literal["off", "on_save", "interval"]
 MIN_INTERVAL_MINUTES = 1
 MAX_INTERVAL_MINUTES = 1440  # once a day
+
+
+def leave_out_default(schema: dict[str, Any]) -> None:
+    """`json_schema_extra` of a request field a client may leave out: without a `default` in
+    the OpenAPI document, the generated TypeScript type makes it optional (`field?:`), as
+    the API is documented, instead of a field every client must send (openapi-typescript
+    treats a field with a default as always present)."""
+    schema.pop("default", None)
+
+
+#: A request field a client may leave out (see `leave_out_default`).
+OPTIONAL: dict[str, Any] = {"json_schema_extra": leave_out_default}
 
 
 class AutoSyncBody(BaseModel):
@@ -23,7 +35,7 @@ class AutoSyncBody(BaseModel):
 
     mode: AutoSyncMode
     interval_minutes: int | None = Field(
-        default=None, ge=MIN_INTERVAL_MINUTES, le=MAX_INTERVAL_MINUTES
+        default=None, ge=MIN_INTERVAL_MINUTES, le=MAX_INTERVAL_MINUTES, **OPTIONAL
     )
 
     @model_validator(mode="after")

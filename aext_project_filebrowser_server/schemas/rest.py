@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from .auto_sync import AutoSyncBody
+from .auto_sync import OPTIONAL, AutoSyncBody
 from .files import CloudFileVersion, FileStatus
 from .history import ConflictDetail
 from .projects import LocalProject
@@ -48,7 +48,7 @@ class CreateProjectBody(BaseModel):
     description: str | None = Field(default=None, max_length=MAX_DESCRIPTION)
     tags: tuple[Tag, ...] = Field(default=(), max_length=MAX_TAGS)
     owner: Identifier | None = None
-    auto_sync: AutoSyncBody | None = None
+    auto_sync: AutoSyncBody | None = Field(default=None, **OPTIONAL)
 
 
 class UpdateProjectBody(BaseModel):

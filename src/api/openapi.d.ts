@@ -330,11 +330,8 @@ export interface components {
          *     client never believes it set an interval that is not used.
          */
         AutoSyncBody: {
-            /**
-             * Interval Minutes
-             * @default null
-             */
-            interval_minutes: number | null;
+            /** Interval Minutes */
+            interval_minutes?: number | null;
             /**
              * Mode
              * @enum {string}
@@ -480,8 +477,7 @@ export interface components {
          *     `auto_sync`: the new project's auto-sync mode (default `off`).
          */
         CreateProjectBody: {
-            /** @default null */
-            auto_sync: components["schemas"]["AutoSyncBody"] | null;
+            auto_sync?: components["schemas"]["AutoSyncBody"] | null;
             /**
              * Description
              * @default null
