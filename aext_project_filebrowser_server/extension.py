@@ -18,6 +18,7 @@ from .cloud.credentials import Credential, resolve_credential
 from .config import default_db_url, default_server_name
 from .context import AppContext, Settings
 from .handlers import default_handlers
+from .services.auto_sync_scheduler import Scheduler, Timing
 from .services.cloud_poll import poll_cloud
 from .services.events import EventBus
 from .services.history import prune_history_sync
@@ -33,6 +34,7 @@ EXTENSION_NAME = "aext_project_filebrowser_server"
 # done and committed), then cancels them; the whole stop fits in jupyter_server's ~2 s.
 STOP_GRACE_S = 1.0
 STOP_HARD_S = 0.5
+AUTO_SYNC_STOP_S = 0.25  # the scheduler only waits on the loop: cancelled, it ends at once
 
 
 class ProjectFileBrowserApp(ExtensionApp):
@@ -133,6 +135,29 @@ class ProjectFileBrowserApp(ExtensionApp):
         kept. 0 keeps everything.""",
     )
 
+    auto_sync_quiet_seconds = Float(
+        10.0,
+        config=True,
+        help="""Auto-sync "on save": a project is synced once no new local change was seen
+        for this many seconds (the folder watcher reports saves about a second late).""",
+    )
+
+    auto_sync_max_wait_seconds = Float(
+        60.0,
+        config=True,
+        help="""Auto-sync "on save": a project that keeps changing is synced at the latest
+        this many seconds after its first change not yet synced (so a notebook saved ten
+        times in a minute syncs once or twice).""",
+    )
+
+    auto_sync_retry_seconds = Float(
+        30.0,
+        config=True,
+        help="""Auto-sync: after a failed automatic run (login needed, cloud unreachable),
+        wait this long before trying again, doubling after each failure in a row up to 30
+        minutes. The mode is kept.""",
+    )
+
     @default("db_url")
     def _default_db_url(self) -> str:
         return default_db_url()
@@ -192,6 +217,16 @@ class ProjectFileBrowserApp(ExtensionApp):
         if value < 0:
             raise TraitError(
                 f"ProjectFileBrowserApp.cloud_poll_interval must be 0 or more, got {value}"
+            )
+        return value
+
+    @validate("auto_sync_quiet_seconds", "auto_sync_max_wait_seconds", "auto_sync_retry_seconds")
+    def _check_auto_sync_delay(self, proposal: dict[str, Any]) -> float:
+        value = float(proposal["value"])
+        if not 0 < value <= 86400:
+            raise TraitError(
+                f"ProjectFileBrowserApp.{proposal['trait'].name} must be more than 0 and at"
+                f" most 86400 seconds, got {value}"
             )
         return value
 
@@ -266,6 +301,7 @@ class ProjectFileBrowserApp(ExtensionApp):
         context: AppContext = self.settings["pfb_context"]
         self._sigint = route_sigint_to_clean_stop(serverapp)
         self._watch = await start_watching(context) if self.watch_folders else None
+        self._auto_sync = await self._start_auto_sync(context)
         self._stop_polling = asyncio.Event()
         self._cloud_poll: asyncio.Task[None] | None = None
         if self.cloud_poll_interval > 0:
@@ -273,12 +309,32 @@ class ProjectFileBrowserApp(ExtensionApp):
                 poll_cloud(context, self.cloud_poll_interval, self._stop_polling)
             )
 
+    async def _start_auto_sync(self, context: AppContext) -> Scheduler | None:
+        """The auto-sync scheduler; None without a store (a failure is logged, not raised:
+        the rest of the extension works without it)."""
+        if context.db is None:
+            return None
+        timing = Timing(
+            quiet=self.auto_sync_quiet_seconds,
+            max_wait=max(self.auto_sync_max_wait_seconds, self.auto_sync_quiet_seconds),
+            retry=self.auto_sync_retry_seconds,
+        )
+        scheduler = Scheduler(context, timing)
+        try:
+            await scheduler.start()
+        except Exception:
+            self.log.exception("Auto-sync could not start; projects sync only when asked")
+            await scheduler.stop(STOP_HARD_S)
+            return None
+        return scheduler
+
     def initialize_handlers(self) -> None:
         self.handlers.extend(default_handlers)
 
     async def stop_extension(self) -> None:
-        """Stop within about two seconds: the watcher, the running syncs (at their safe
-        point, or cancelled: see `SyncRegistry.cancel_all`), the cloud client, the store."""
+        """Stop within about two seconds: the watcher, the auto-sync scheduler, the running
+        syncs (at their safe point, or cancelled: see `SyncRegistry.cancel_all`), the cloud
+        client, the store."""
         started = time.monotonic()
         restore_sigint(getattr(self, "_sigint", None))
         context: AppContext | None = self.settings.get("pfb_context")
@@ -287,6 +343,9 @@ class ProjectFileBrowserApp(ExtensionApp):
         watch = getattr(self, "_watch", None)
         if watch is not None:
             await stop_watching(watch)
+        auto = getattr(self, "_auto_sync", None)
+        if auto is not None:  # first: no automatic run may start while the runs stop
+            await auto.stop(AUTO_SYNC_STOP_S)
         cloud_poll = getattr(self, "_cloud_poll", None)
         if cloud_poll is not None:
             self._stop_polling.set()

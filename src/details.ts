@@ -8,13 +8,11 @@ import { ISignal, Signal } from '@lumino/signaling';
 
 import type { IProjectsApi } from './api/client';
 import type {
-  AutoSync,
   AutoSyncMode,
   ConflictDetail,
   DeletedFile,
   HistoryRun,
-  Keep,
-  Project
+  Keep
 } from './api/types';
 import { errorText, ProjectsModel } from './model';
 
@@ -234,9 +232,4 @@ export function resolvedText(conflict: ConflictDetail, keep: Keep, trashed: read
     case 'both':
       return `Kept both: ${conflict.path} (the cloud's) and ${conflict.copy_path} (yours), both synced from now on.`;
   }
-}
-
-/** A project's auto-sync as the server reports it (absent on servers before auto-sync). */
-export function autoSyncOf(project: Project): AutoSync | undefined {
-  return (project as Project & { auto_sync?: AutoSync }).auto_sync;
 }

@@ -1,6 +1,7 @@
 """Tornado handlers: parse, authorize, call a service, serialize."""
 
 from .account import default_handlers as _account
+from .auto_sync import default_handlers as _auto_sync
 from .deleted import default_handlers as _deleted
 from .health import default_handlers as _health
 from .history import default_handlers as _history
@@ -18,4 +19,5 @@ default_handlers = [
     *_account,
     *_deleted,
     *_notebook_diff,
+    *_auto_sync,
 ]

@@ -19,6 +19,7 @@ from pydantic.json_schema import JsonSchemaMode, models_json_schema
 from tornado import web
 
 from .._version import __version__
+from ..schemas.auto_sync import AutoSyncBody, AutoSyncState
 from ..schemas.deleted import DeletedFiles, RestoreDeletedBody, RestoreDeletedResult
 from ..schemas.history import ConflictList, ProjectHistory, ResolveConflictBody, ResolveResult
 from ..schemas.projects import LocalProject
@@ -43,7 +44,7 @@ from ..schemas.rest import (
 from .base import ProjectsAPIHandler
 
 EXTENSION_PATH = "aext_project_filebrowser_server"
-Method = Literal["get", "post", "patch", "delete"]
+Method = Literal["get", "post", "put", "patch", "delete"]
 
 
 @dataclass(frozen=True)
@@ -246,6 +247,14 @@ ROUTES: tuple[Route, ...] = (
         "nbdime's diff of two notebooks: `{base, remote}` in, `{base, diff}` out (Compare).",
         None,
         errors=(400, 413),
+    ),
+    Route(
+        "put",
+        P + "/auto_sync",
+        "Set the project's auto-sync mode (off, on_save, interval); this clears a pause.",
+        AutoSyncState,
+        body=AutoSyncBody,
+        errors=(400, 404, 409, 413, *_STORE),
     ),
     Route("get", "/openapi.json", "This document.", None),
 )

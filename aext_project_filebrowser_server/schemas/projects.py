@@ -12,6 +12,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
+from .auto_sync import AutoSyncState
+
 
 def _utc_if_naive(value: datetime) -> datetime:
     """The real product stored cloud timestamps without an offset
@@ -83,7 +85,9 @@ class SyncSummary(BaseModel):
 
 CloudState = Literal["present", "cloud_deleted"]
 RunResult = Literal["ok", "partial", "failed", "refused", "cancelled", "interrupted"]
-AttentionCode = Literal["unresolved_conflicts", "failed_files", "last_sync_failed", "auth_expired"]
+AttentionCode = Literal[
+    "unresolved_conflicts", "failed_files", "last_sync_failed", "auth_expired", "auto_sync_paused"
+]
 
 
 class LastSync(BaseModel):
@@ -140,6 +144,7 @@ class LocalProject(BaseModel):
     sync: SyncSummary = Field(default_factory=SyncSummary)  # see CloudProject.metadata
     last_sync: LastSync | None = None
     needs_attention: NeedsAttention | None = None
+    auto_sync: AutoSyncState = Field(default_factory=AutoSyncState)
 
 
 def local_from_cloud(cloud: CloudProject, local_path: str | None = None) -> LocalProject:
@@ -169,6 +174,7 @@ def merge_cloud_into_local(local: LocalProject, cloud: CloudProject) -> LocalPro
             "sync": local.sync,
             "last_sync": local.last_sync,
             "needs_attention": local.needs_attention,
+            "auto_sync": local.auto_sync,
             "cloud_state": "present",
         }
     )

@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from .auto_sync import OPTIONAL, AutoSyncBody
 from .files import CloudFileVersion, FileStatus
 from .history import ConflictDetail
 from .projects import LocalProject
@@ -38,7 +39,8 @@ _RESPONSE = ConfigDict(frozen=True)
 
 
 class CreateProjectBody(BaseModel):
-    """`POST projects`. `owner`: the id of an organization the user belongs to."""
+    """`POST projects`. `owner`: the id of an organization the user belongs to;
+    `auto_sync`: the new project's auto-sync mode (default `off`)."""
 
     model_config = _REQUEST
 
@@ -46,6 +48,7 @@ class CreateProjectBody(BaseModel):
     description: str | None = Field(default=None, max_length=MAX_DESCRIPTION)
     tags: tuple[Tag, ...] = Field(default=(), max_length=MAX_TAGS)
     owner: Identifier | None = None
+    auto_sync: AutoSyncBody | None = Field(default=None, **OPTIONAL)
 
 
 class UpdateProjectBody(BaseModel):

@@ -38,7 +38,7 @@ from ..schemas.rest import (
 from ..store import files as file_store
 from ..store import projects as project_store
 from ..store.files import FileRecord
-from . import history
+from . import auto_sync, history
 from .errors import ServiceError
 from .store_access import database, read_store, write_store
 from .sync import notebook_merge
@@ -244,7 +244,7 @@ async def with_summaries(
         )
         contents = contents_path(ctx.settings.contents_root, project.local_path)
         summarized.append(project.model_copy(update={"sync": summary, "contents_path": contents}))
-    return await history.with_sync_state(ctx, summarized)
+    return await auto_sync.with_auto_sync(ctx, await history.with_sync_state(ctx, summarized))
 
 
 def contents_path(root: Path | None, local_path: str | None) -> str | None:

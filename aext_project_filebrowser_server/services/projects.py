@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from ..cloud import client as cloud
 from ..cloud.errors import AuthRequired, CloudError, InvalidRequest, ProjectNotFound
 from ..context import AppContext
+from ..schemas.auto_sync import AutoSyncBody
 from ..schemas.projects import (
     CloudProject,
     LocalProject,
@@ -35,6 +36,7 @@ from ..schemas.rest import (
     ProjectList,
     UpdateProjectBody,
 )
+from ..store import auto_sync as auto_store
 from ..store import projects as store
 from ..store.engine import sqlite_path
 from ..store.errors import AlreadyExists, NotFound, StaleVersion
@@ -183,20 +185,31 @@ async def _undo_cloud_create(ctx: AppContext, project_id: str) -> str:
     return "the cloud project was removed again"
 
 
-async def _create_locally(ctx: AppContext, created: CloudProject) -> LocalProject:
+def _insert(session: Session, project: LocalProject, auto: AutoSyncBody | None) -> LocalProject:
+    """The new project's row and, in the same transaction, its auto-sync mode."""
+    inserted = store.insert_project(session, project)
+    if auto is not None:
+        auto_store.set_mode(session, project.id, auto)
+    return inserted
+
+
+async def _create_locally(
+    ctx: AppContext, created: CloudProject, auto: AutoSyncBody | None
+) -> LocalProject:
     taken = await read_store(ctx, local_paths)
     folder = await asyncio.to_thread(
         make_project_folder, ctx.settings.projects_root, created.title, created.id, taken
     )
     try:
-        return await write_store(ctx, store.insert_project, local_from_cloud(created, str(folder)))
+        return await write_store(ctx, _insert, local_from_cloud(created, str(folder)), auto)
     except BaseException:
         await asyncio.to_thread(remove_new_folder, folder)
         raise
 
 
 async def create_project(ctx: AppContext, body: CreateProjectBody) -> LocalProject:
-    """Create the cloud project, its local folder (with marker) and the store row."""
+    """Create the cloud project, its local folder (with marker) and the store row (with
+    the auto-sync mode asked for, if any)."""
     await read_store(ctx, local_paths)  # the store must be usable before the cloud is asked
     request = cloud_create_body(body.title, project_slug(body.title), body.description, body.tags)
     owner = ProjectOwner(id=body.owner, type="organization") if body.owner else None
@@ -207,7 +220,7 @@ async def create_project(ctx: AppContext, body: CreateProjectBody) -> LocalProje
     except CloudError as exc:
         raise cloud_request_failure(exc) from None
     try:
-        local = await _create_locally(ctx, created)
+        local = await _create_locally(ctx, created, body.auto_sync)
     except (ServiceError, OSError, AlreadyExists) as exc:
         undone = await _undo_cloud_create(ctx, created.id)
         if isinstance(exc, ServiceError):
@@ -220,7 +233,7 @@ async def create_project(ctx: AppContext, body: CreateProjectBody) -> LocalProje
     except BaseException:
         await _undo_cloud_create(ctx, created.id)
         raise
-    ctx.events.project_changed(local.id, "created")
+    ctx.events.project_changed(local.id, "created")  # the auto-sync scheduler reads it too
     return await project_with_summary(ctx, local)
 
 

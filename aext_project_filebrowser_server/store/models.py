@@ -178,3 +178,25 @@ class CloudFact(Base):
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(String(255))
     checked_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ProjectAutoSync(Base):
+    """A project's auto-sync setting (no row: `off`) and whether it is paused.
+
+    Kept out of `projects` on purpose: changing it must not move the project's version
+    (its ETag), which belongs to the cloud metadata a PATCH edits. `paused_reason` is set
+    when a safety gate refused an automatic run; auto-sync stays off for the project until
+    the user sets a mode again.
+    """
+
+    __tablename__ = "project_auto_sync"
+
+    project_id: Mapped[str] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True
+    )
+    mode: Mapped[str] = mapped_column(String(16), default="off")
+    interval_minutes: Mapped[int | None]
+    paused_reason: Mapped[str | None]
+    paused_at: Mapped[datetime | None]
+    last_run_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -54,9 +54,9 @@ def to_local(row: Project) -> LocalProject:
 
 
 def _columns(project: LocalProject) -> dict[str, Any]:
-    # sync, last_sync and needs_attention are computed when read, never stored
+    # sync, last_sync, needs_attention and auto_sync are filled in when read, not stored here
     data = project.model_dump(
-        exclude={"sync", "version", "last_sync", "needs_attention", "contents_path"}
+        exclude={"sync", "version", "last_sync", "needs_attention", "contents_path", "auto_sync"}
     )
     data["tags"] = list(project.tags)
     if not isinstance(data["owner_id"], str):  # pragma: no cover - guarded by the model

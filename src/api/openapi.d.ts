@@ -109,6 +109,23 @@ export interface paths {
         patch: operations["patch_projects_project_id"];
         trace?: never;
     };
+    "/projects/{project_id}/auto_sync": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Set the project's auto-sync mode (off, on_save, interval); this clears a pause. */
+        put: operations["put_projects_project_id_auto_sync"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/projects/{project_id}/conflicts": {
         parameters: {
             query?: never;
@@ -347,7 +364,7 @@ export interface components {
              * Code
              * @enum {string}
              */
-            code: "unresolved_conflicts" | "failed_files" | "last_sync_failed" | "auth_expired";
+            code: "unresolved_conflicts" | "failed_files" | "last_sync_failed" | "auth_expired" | "auto_sync_paused";
             /**
              * Count
              * @default null
@@ -355,6 +372,56 @@ export interface components {
             count: number | null;
             /** Message */
             message: string;
+        };
+        /**
+         * AutoSyncBody
+         * @description `PUT projects/{id}/auto_sync`, and `auto_sync` of `POST projects`.
+         *
+         *     `interval_minutes` (1-1440) is required for `interval` and refused otherwise, so that a
+         *     client never believes it set an interval that is not used.
+         */
+        AutoSyncBody: {
+            /** Interval Minutes */
+            interval_minutes?: number | null;
+            /**
+             * Mode
+             * @enum {string}
+             */
+            mode: "off" | "on_save" | "interval";
+        };
+        /**
+         * AutoSyncState
+         * @description `auto_sync` of every project. `paused`: a safety gate refused an automatic run, so
+         *     auto-sync waits for the user (setting a mode again resumes it); `last_run_at`: when the
+         *     last automatic run finished.
+         */
+        AutoSyncState: {
+            /**
+             * Interval Minutes
+             * @default null
+             */
+            interval_minutes: number | null;
+            /**
+             * Last Run At
+             * @default null
+             */
+            last_run_at: string | null;
+            /**
+             * Mode
+             * @default off
+             * @enum {string}
+             */
+            mode: "off" | "on_save" | "interval";
+            /**
+             * Paused
+             * @default false
+             */
+            paused: boolean;
+            /**
+             * Paused Reason
+             * @default null
+             */
+            paused_reason: string | null;
         };
         /**
          * CloudFileVersion
@@ -457,9 +524,11 @@ export interface components {
         };
         /**
          * CreateProjectBody
-         * @description `POST projects`. `owner`: the id of an organization the user belongs to.
+         * @description `POST projects`. `owner`: the id of an organization the user belongs to;
+         *     `auto_sync`: the new project's auto-sync mode (default `off`).
          */
         CreateProjectBody: {
+            auto_sync?: components["schemas"]["AutoSyncBody"] | null;
             /**
              * Description
              * @default null
@@ -720,6 +789,7 @@ export interface components {
          * @description A project as the local store sees it: ids and strings only, plus where it lives.
          */
         LocalProject: {
+            auto_sync?: components["schemas"]["AutoSyncState"];
             /**
              * Cloud Created At
              * @default null
@@ -1616,6 +1686,87 @@ export interface operations {
             };
             /** @description The cloud is unavailable, refused the request or sent an answer that cannot be trusted (`cloud_unavailable`, `cloud_rejected`, `invalid_cloud_response`) */
             502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The local store or folder is unavailable (`store_unavailable`...) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    put_projects_project_id_auto_sync: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The cloud project id (a uuid). */
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AutoSyncBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AutoSyncState"];
+                };
+            };
+            /** @description Invalid body, query or path (`invalid_body`, `invalid_query`, `invalid_path`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated or not authorized here, or refused by the cloud (`forbidden`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unknown or malformed project id, file or version (`not_found`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description State conflict (`sync_in_progress`, `not_downloaded`, `already_downloaded`...) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is over 1 MiB (`body_too_large`), or the revision over 50 MiB (`too_large`) */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };

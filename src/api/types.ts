@@ -32,6 +32,8 @@ export type PermissionsResult = Schemas['PermissionsResult'];
 export type DeletedFile = Schemas['DeletedFile'];
 export type DeletedFiles = Schemas['DeletedFiles'];
 export type TrashRestoreResult = Schemas['RestoreDeletedResult'];
+export type AutoSync = Schemas['AutoSyncState'];
+export type AutoSyncMode = AutoSync['mode'];
 
 /** A file's sync status, as the server names it. */
 export type FileStatus = NonNullable<FileEntry['status']>;
@@ -62,15 +64,3 @@ export interface NotebookDiff {
   base: Record<string, unknown>;
   diff: unknown[];
 }
-
-/** A project's auto-sync (`auto_sync` of a project; `PUT projects/{id}/auto_sync`). */
-export type AutoSyncMode = 'off' | 'on_save' | 'interval';
-
-export interface AutoSync {
-  mode: AutoSyncMode;
-  interval_minutes: number | null;
-  paused: boolean;
-  paused_reason: string | null;
-  last_run_at: string | null;
-}
-

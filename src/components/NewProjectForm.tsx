@@ -19,7 +19,7 @@ export class NewProjectForm extends ReactWidget {
   /** What the dialog's Create button sends (the server validates it again). */
   getValue(): CreateProjectBody {
     const description = this._description.trim();
-    const body: CreateProjectBody & { auto_sync?: unknown } = {
+    const body: CreateProjectBody = {
       title: this._title.trim(),
       description: description || null,
       tags: parseTags(this._tags),

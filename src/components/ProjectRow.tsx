@@ -3,7 +3,7 @@ import type { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 
 import type { Direction, Project } from '../api/types';
-import { autoSyncOf, ProjectDetails } from '../details';
+import type { ProjectDetails } from '../details';
 import { ProjectsModel, runPercent } from '../model';
 import { projectBadge, timeAgo } from '../words';
 import type { IPanelActions } from './actions';
@@ -141,7 +141,7 @@ export function ProjectRow(props: IProjectRowProps): JSX.Element {
       </div>
       {local && !gone && (
         <AutoSyncControl
-          autoSync={autoSyncOf(project)}
+          autoSync={project.auto_sync}
           busy={details.autoSyncBusy(project.id)}
           error={details.autoSyncError(project.id)}
           now={props.now}

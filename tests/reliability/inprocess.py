@@ -21,6 +21,7 @@ import httpx
 
 from aext_project_filebrowser_server.cloud.client import aclose, make_cloud_client
 from aext_project_filebrowser_server.context import AppContext, Settings
+from aext_project_filebrowser_server.schemas.auto_sync import AutoSyncBody
 from aext_project_filebrowser_server.schemas.projects import CloudProject, local_from_cloud
 from aext_project_filebrowser_server.services.events import EventBus
 from aext_project_filebrowser_server.services.recovery import recover_interrupted
@@ -28,6 +29,7 @@ from aext_project_filebrowser_server.services.running import SyncRegistry
 from aext_project_filebrowser_server.services.sync.local_files import write_marker
 from aext_project_filebrowser_server.services.sync.run import start_sync
 from aext_project_filebrowser_server.services.sync.snapshot import marker_path
+from aext_project_filebrowser_server.store import auto_sync as auto_store
 from aext_project_filebrowser_server.store import projects as project_store
 from aext_project_filebrowser_server.store.engine import (
     close_database,
@@ -145,3 +147,13 @@ async def add_project_to(ctx: AppContext, http: httpx.Client, root: Path) -> Pro
     write_marker(marker_path(root), cloud.id)
     await write(ctx.db, project_store.insert_project, local_from_cloud(cloud, str(root)))
     return Project(cloud.id, root)
+
+
+def set_auto_sync(db_path: Path, project_id: str, mode: str, minutes: int | None = None) -> None:
+    """Set a project's auto-sync mode in the store directly (no server has to run)."""
+    body = AutoSyncBody(mode=mode, interval_minutes=minutes)  # type: ignore[arg-type]
+    db = open_database(f"sqlite:///{db_path}")
+    try:
+        write_sync(db, auto_store.set_mode, project_id, body)
+    finally:
+        close_database(db)

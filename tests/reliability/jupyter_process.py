@@ -206,8 +206,10 @@ class Launcher:
         retry_attempts: int = 4,
         cloud_timeout: float = 10.0,
         concurrency: int = 4,
+        extra: dict[str, Any] | None = None,
     ) -> JupyterProcess:
-        """A Jupyter server whose Jupyter state lives under `home`, its store at `db_path`."""
+        """A Jupyter server whose Jupyter state lives under `home`, its store at `db_path`;
+        `extra`: more ProjectFileBrowserApp settings (e.g. auto-sync delays)."""
         home.mkdir(parents=True, exist_ok=True)
         (home / "root").mkdir(exist_ok=True)
         config_dir = _write_config(
@@ -222,6 +224,7 @@ class Launcher:
                 "cloud_retry_attempts": retry_attempts,
                 "cloud_timeout": cloud_timeout,
                 "sync_concurrency": concurrency,
+                **(extra or {}),
             },
         )
         env = {

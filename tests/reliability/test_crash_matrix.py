@@ -19,10 +19,16 @@ side ever wrote is lost (it is a file, a conflict copy, in `.aext-project/trash/
 cloud revision). Replica cases SIGKILL the cloud replica mid-sync instead and restart it
 on the same port and data dir.
 
+Auto-sync cases (`auto`) turn auto-sync on for their project and start an armed server that
+is asked nothing: its own first automatic run reaches the crash point. The restarted server
+(auto-sync still on) must resume by itself: its automatic run ends `ok` before the checks
+above run.
+
 Cases share one store: each crash case's project is left untouched by the later cases'
-servers (which run start-up recovery on the store, as a restart would), and one final
-server verifies them all. `-m slow` runs the long matrix: every crash point at several
-occurrence counts, many random kills, more replica kills, bigger trees.
+servers (which run start-up recovery on the store, as a restart would; an auto case's
+auto-sync is off while other cases' servers run), and one final server verifies them all.
+`-m slow` runs the long matrix: every crash point at several occurrence counts, many random
+kills, more replica kills, more automatic-run crash points, bigger trees.
 """
 
 from __future__ import annotations
@@ -33,7 +39,9 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -53,7 +61,14 @@ from .evidence import (
     put_remote,
     whole_version_problems,
 )
-from .inprocess import Project, add_local_project, create_cloud_project, engine, sync_once
+from .inprocess import (
+    Project,
+    add_local_project,
+    create_cloud_project,
+    engine,
+    set_auto_sync,
+    sync_once,
+)
 from .jupyter_process import JupyterProcess, Launcher, WsRun, kill_later, run_over_ws
 
 BIG = 600 * 1024  # several 256 KiB chunks: mid-transfer crash points land inside a file
@@ -74,6 +89,9 @@ POINTS: dict[str, tuple[str, ...]] = {
         "after_commit",
     ),
 }
+# Short delays for the auto-sync cases: the start-up run begins at once, a failure (the
+# replica killed by another case) is retried within seconds.
+AUTO_SETTINGS = {"auto_sync_quiet_seconds": 0.2, "auto_sync_retry_seconds": 1.0}
 # Reached once per execution pass; the other points once per file (or per chunk).
 ONCE_PER_RUN = frozenset({"after_journal", "after_commit"})
 
@@ -235,18 +253,24 @@ class Case:
     """One crash: a scenario, how the crash happens, and what was seen."""
 
     scenario: str
-    how: str  # "point" (AEXT_PFB_CRASH_AT), "kill" (server SIGKILL), "replica" (replica SIGKILL)
+    # "point" (AEXT_PFB_CRASH_AT), "kill" (server SIGKILL), "replica" (replica SIGKILL),
+    # "auto" (AEXT_PFB_CRASH_AT in an automatic run)
+    how: str
     crash_at: str | None = None
     delay: float = 0.0
     project: Project | None = None
     ledger: Ledger = field(default_factory=Ledger)
+    restarted: datetime | None = None  # when the verifying server started (auto cases)
     crashed_mid_run: bool | None = None
     first: WsRun | None = None
     problems: list[str] = field(default_factory=list)
 
     @property
     def name(self) -> str:
-        detail = self.crash_at if self.how == "point" else f"{self.how}@{self.delay:.2f}s"
+        if self.how in ("point", "auto"):
+            detail = f"{'auto ' * (self.how == 'auto')}{self.crash_at}"
+        else:
+            detail = f"{self.how}@{self.delay:.2f}s"
         return f"{self.scenario}/{detail}"
 
 
@@ -257,11 +281,28 @@ class Profile:
     replica_kills: int  # per scenario
     scale: int  # tree size factor
     seed: int
+    auto_points: tuple[str, ...] = ()  # crash points of automatic two-way syncs
 
 
 # Default: the second file, so one operation has finished (maybe committed), others not.
-DEFAULT = Profile(nths=(2,), random_kills=2, replica_kills=1, scale=1, seed=20261122)
-LONG = Profile(nths=(1, 2, 3, 5), random_kills=12, replica_kills=4, scale=3, seed=7)
+DEFAULT = Profile(
+    nths=(2,),
+    random_kills=2,
+    replica_kills=1,
+    scale=1,
+    seed=20261122,
+    auto_points=("after_journal:1", "mid_upload:2", "after_rename:2"),
+)
+LONG = Profile(
+    nths=(1, 2, 3, 5),
+    random_kills=12,
+    replica_kills=4,
+    scale=3,
+    seed=7,
+    auto_points=tuple(
+        f"{p}:{n}" for p in POINTS["sync"] for n in ((1,) if p in ONCE_PER_RUN else (2,))
+    ),
+)
 
 
 def build_cases(profile: Profile, rng: random.Random) -> list[Case]:
@@ -278,6 +319,7 @@ def build_cases(profile: Profile, rng: random.Random) -> list[Case]:
             Case(scenario, "replica", delay=rng.uniform(0.02, 0.3))
             for _ in range(profile.replica_kills)
         ]
+    cases += [Case("sync", "auto", point) for point in profile.auto_points]
     return cases
 
 
@@ -340,6 +382,50 @@ async def crash_server(
     check_sides(case, http, db, "after the crash")
 
 
+async def crash_auto_run(
+    launcher: Launcher, case: Case, home: Path, db: Path, replica: Replica, http: httpx.Client
+) -> None:
+    """Turn auto-sync on and start an armed server: its own automatic run crashes it."""
+    assert case.project is not None
+    set_auto_sync(db, case.project.id, "on_save")
+    server = launcher.start(
+        home,
+        db_path=db,
+        cloud_url=replica.url,
+        projects_root=home / "projects",
+        crash_at=case.crash_at,
+        extra=AUTO_SETTINGS,
+    )
+    try:
+        server.wait_dead(90)
+        case.crashed_mid_run = True
+    except TimeoutError:
+        case.crashed_mid_run = False
+    finally:
+        server.kill()
+    set_auto_sync(db, case.project.id, "off")  # the next cases' servers leave it alone
+    check_sides(case, http, db, "after the crash")
+
+
+async def resumed_by_itself(case: Case, server: JupyterProcess, timeout: float = 180) -> None:
+    """Wait until the restarted server's own automatic run of the case's project is `ok`
+    (a run that failed while another case killed the replica is retried)."""
+    assert case.project is not None
+    url = f"{server.url}aext_project_filebrowser_server/projects/{case.project.id}/history"
+    deadline = time.monotonic() + timeout
+    runs: list[dict[str, Any]] = []
+    async with httpx.AsyncClient(headers=server.headers, timeout=30) as client:
+        while time.monotonic() < deadline:
+            runs = (await client.get(url)).json()["runs"]
+            autos = [r for r in runs if r["trigger"] == "auto" and r["result"] != "running"]
+            newest = autos[0] if autos else None
+            if newest and newest["result"] == "ok" and case.restarted is not None:  # noqa: SIM102
+                if datetime.fromisoformat(newest["started_at"]) >= case.restarted:
+                    return
+            await asyncio.sleep(0.2)
+    case.problems.append(f"auto-sync did not resume by itself after the restart: {runs[:3]}")
+
+
 async def crash_replica_during(
     case: Case, server: JupyterProcess, replica: Replica, http: httpx.Client
 ) -> None:
@@ -369,6 +455,8 @@ async def crash_replica_during(
 async def verify(case: Case, server: JupyterProcess, http: httpx.Client, db: Path) -> None:
     """After the restart: the next sync converges, the one after plans nothing, no loss."""
     assert case.project is not None
+    if case.how == "auto":
+        await resumed_by_itself(case, server)
     second = await run_over_ws(server, case.project.id, case.scenario, timeout=120)
     if second.end is None or second.end["type"] != "completed":
         case.problems.append(f"second sync did not complete: {second.end}")
@@ -429,11 +517,24 @@ async def crash_matrix(
         await stage_all(cases, replica, http, db, tmp_path / "folders", profile.scale)
         lap("stage")
         for case in cases:
-            if case.how != "replica":
+            if case.how in ("point", "kill"):
                 await crash_server(launcher, case, home, db, replica, http)
                 lap(f"crash ({case.how})")
+            elif case.how == "auto":
+                await crash_auto_run(launcher, case, home, db, replica, http)
+                lap("crash (auto)")
+        restarted = datetime.now(timezone.utc)
+        for case in cases:
+            if case.how == "auto":
+                assert case.project is not None
+                set_auto_sync(db, case.project.id, "on_save")
+                case.restarted = restarted
         server = launcher.start(
-            home, db_path=db, cloud_url=replica.url, projects_root=home / "projects"
+            home,
+            db_path=db,
+            cloud_url=replica.url,
+            projects_root=home / "projects",
+            extra=AUTO_SETTINGS,
         )
         lap("restart")
         try:
@@ -458,7 +559,8 @@ def report(cases: list[Case], timings: dict[str, float]) -> str:
     lines = [
         f"{len(cases)} cases: {kinds['point']} crash points ({mid['point']} reached), "
         f"{kinds['kill']} random server kills ({mid['kill']} mid-run), {kinds['replica']} "
-        f"replica kills ({mid['replica']} mid-run)",
+        f"replica kills ({mid['replica']} mid-run), {kinds['auto']} automatic-run crash points "
+        f"({mid['auto']} reached)",
         "seconds: " + ", ".join(f"{k} {v:.1f}" for k, v in timings.items()),
     ]
     lines += [f"  {c.name}: {p}" for c in cases for p in c.problems]
@@ -472,7 +574,8 @@ async def test_crash_matrix(tmp_path: Path, launcher: Launcher, crash_replica: R
     print(report(cases, timings))
     assert not [c for c in cases if c.problems], report(cases, timings)
     # every armed point was reached; the random kills may land after a fast run ended
-    assert all(c.crashed_mid_run for c in cases if c.how == "point"), report(cases, timings)
+    armed = [c for c in cases if c.how in ("point", "auto")]
+    assert all(c.crashed_mid_run for c in armed), report(cases, timings)
 
 
 @pytest.mark.slow

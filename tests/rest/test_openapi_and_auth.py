@@ -78,7 +78,7 @@ async def test_unauthenticated_requests_are_403(api: Api, path: str, method: str
     reply = await api.call(
         method.upper(),
         *parts,
-        raw="{}" if method in ("post", "patch") else None,
+        raw="{}" if method in ("post", "patch", "put") else None,
         headers={"Authorization": "", "If-Match": "1"},
     )
     assert reply.code == 403, reply.body

@@ -606,9 +606,12 @@ class _World:
         return cells <= found
 
 
-async def play_world(engine: Engine, spec: WorldSpec) -> WorldReport:
-    """Play one world and check its invariants; raises `WorldFailure` naming the seed."""
-    world = _World(engine, spec)
+async def play_world(
+    engine: Engine, spec: WorldSpec, world_type: Callable[[Engine, WorldSpec], _World] = _World
+) -> WorldReport:
+    """Play one world and check its invariants; raises `WorldFailure` naming the seed.
+    `world_type`: a variant of the world (see `auto.py`)."""
+    world = world_type(engine, spec)
     try:
         await world.create_project()
         world.phase = "base"
@@ -635,7 +638,12 @@ async def play_world(engine: Engine, spec: WorldSpec) -> WorldReport:
 
 
 async def play_worlds(
-    engine: Engine, specs: Iterable[WorldSpec], *, parallel: int = 4, max_failures: int = 20
+    engine: Engine,
+    specs: Iterable[WorldSpec],
+    *,
+    parallel: int = 4,
+    max_failures: int = 20,
+    world_type: Callable[[Engine, WorldSpec], _World] = _World,
 ) -> tuple[list[WorldReport], list[WorldFailure]]:
     """Play many worlds, `parallel` at a time; worlds with replica faults run alone, last."""
     reports: list[WorldReport] = []
@@ -651,7 +659,7 @@ async def play_worlds(
             if len(failures) >= max_failures:
                 return
             try:
-                reports.append(await play_world(engine, spec))
+                reports.append(await play_world(engine, spec, world_type))
             except WorldFailure as failure:
                 failures.append(failure)
 

@@ -131,17 +131,20 @@ def _summary(plan: Plan) -> dict[str, Any]:
 
 
 class _Publisher:
-    """Sends a run's messages to the bus, throttling progress."""
+    """Sends a run's messages to the bus, throttling progress. A run the server started by
+    itself (auto-sync) says so in each message (`trigger`); a client's run does not."""
 
-    def __init__(self, ctx: AppContext, running: RunningSync) -> None:
+    def __init__(self, ctx: AppContext, running: RunningSync, trigger: str = "user") -> None:
         self.ctx, self.running = ctx, running
         self._last_progress = 0.0
+        self._trigger = {} if trigger == "user" else {"trigger": trigger}
 
     def send(self, message_type: str, **fields: Any) -> None:
         message = {
             "type": message_type,
             "request_id": self.running.request_id,
             "project_id": self.running.project_id,
+            **self._trigger,
             **fields,
         }
         self.ctx.events.publish(self.running.project_id, message)
@@ -264,7 +267,7 @@ async def _run(
     trigger: str,
 ) -> None:
     assert ctx.db is not None
-    publisher = _Publisher(ctx, running)
+    publisher = _Publisher(ctx, running, trigger)
     run_id = await write(ctx.db, runs.start_run, project.id, running.direction, trigger)
     result, summary, failure = "failed", {}, None
     try:
