@@ -73,6 +73,7 @@ def start_lab(
     cloud_url: str | None = None,
     poll_interval: float = 2.0,
     port: int | None = None,
+    extra_args: tuple[str, ...] = (),
 ) -> Lab:
     """Start `jupyter lab` with the extension pointed at `replica` (or `cloud_url`)."""
     cloud = cloud_url or (replica.url if replica else "")
@@ -114,6 +115,7 @@ def start_lab(
     ]
     if api_key is not None:
         args.append(f"--ProjectFileBrowserApp.cloud_api_key={api_key}")
+    args.extend(extra_args)
     if os.geteuid() == 0:
         args.append("--allow-root")
     log_path = home / "lab.log"
