@@ -7,6 +7,7 @@ from .history import default_handlers as _history
 from .notebook_diff import default_handlers as _notebook_diff
 from .openapi import default_handlers as _openapi
 from .projects import default_handlers as _projects
+from .toolbox import default_handlers as _toolbox
 from .ws import default_handlers as _ws
 
 default_handlers = [
@@ -18,4 +19,5 @@ default_handlers = [
     *_account,
     *_deleted,
     *_notebook_diff,
+    *_toolbox,
 ]
