@@ -2884,7 +2884,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description The body is over 1 MiB (`body_too_large`) */
+            /** @description The body is over 1 MiB (`body_too_large`), or the revision over 50 MiB (`too_large`) */
             413: {
                 headers: {
                     [name: string]: unknown;
