@@ -8,6 +8,7 @@ from .history import default_handlers as _history
 from .notebook_diff import default_handlers as _notebook_diff
 from .openapi import default_handlers as _openapi
 from .projects import default_handlers as _projects
+from .toolbox import default_handlers as _toolbox
 from .ws import default_handlers as _ws
 
 default_handlers = [
@@ -20,4 +21,5 @@ default_handlers = [
     *_deleted,
     *_notebook_diff,
     *_auto_sync,
+    *_toolbox,
 ]

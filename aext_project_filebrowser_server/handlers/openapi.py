@@ -41,6 +41,7 @@ from ..schemas.rest import (
     RestoreResult,
     UpdateProjectBody,
 )
+from ..schemas.toolbox import AdoptBody, AdoptResult, ToolboxProjects
 from .base import ProjectsAPIHandler
 
 EXTENSION_PATH = "aext_project_filebrowser_server"
@@ -255,6 +256,22 @@ ROUTES: tuple[Route, ...] = (
         AutoSyncState,
         body=AutoSyncBody,
         errors=(400, 404, 409, 413, *_STORE),
+    ),
+    Route(
+        "get",
+        "/toolbox/projects",
+        "Projects Anaconda Toolbox left under Jupyter's root, and whether each can be adopted.",
+        ToolboxProjects,
+        errors=_STORE,
+    ),
+    Route(
+        "post",
+        "/toolbox/projects/{project_id}/adopt",
+        "Adopt a Toolbox project: its folder stays (or moves with `move`), its row comes "
+        "from the stored JSON, reconciled with the cloud; nothing is transferred.",
+        AdoptResult,
+        body=AdoptBody,
+        errors=(400, 404, 409, 413, *_CLOUD, *_STORE),
     ),
     Route("get", "/openapi.json", "This document.", None),
 )

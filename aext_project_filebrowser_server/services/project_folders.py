@@ -66,8 +66,8 @@ def _candidates(name: str) -> list[str]:
     return [name + suffix for suffix in suffixes]
 
 
-def make_project_folder(root: Path, title: str, project_id: str, taken: Collection[str]) -> Path:
-    """Create a new folder for a project under `root` and write its marker.
+def reserve_folder(root: Path, title: str, taken: Collection[str]) -> Path:
+    """Create a new, empty folder under `root` with a free name made from `title`.
 
     `taken`: absolute paths the store already uses (the folder may have been removed by
     hand; its name stays reserved). The folder is reserved by `mkdir`, so two requests can
@@ -84,13 +84,19 @@ def make_project_folder(root: Path, title: str, project_id: str, taken: Collecti
             folder.mkdir()
         except FileExistsError:
             continue
-        try:
-            write_marker(marker_path(folder), project_id)
-        except BaseException:
-            remove_new_folder(folder)
-            raise
         return folder
     raise FileExistsError(f"no free folder name for {title!r} under {root}")
+
+
+def make_project_folder(root: Path, title: str, project_id: str, taken: Collection[str]) -> Path:
+    """Create a new folder for a project under `root` (see `reserve_folder`) with its marker."""
+    folder = reserve_folder(root, title, taken)
+    try:
+        write_marker(marker_path(folder), project_id)
+    except BaseException:
+        remove_new_folder(folder)
+        raise
+    return folder
 
 
 def remove_new_folder(folder: Path) -> None:

@@ -331,6 +331,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/toolbox/projects": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Projects Anaconda Toolbox left under Jupyter's root, and whether each can be adopted. */
+        get: operations["get_toolbox_projects"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/toolbox/projects/{project_id}/adopt": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Adopt a Toolbox project: its folder stays (or moves with `move`), its row comes from the stored JSON, reconciled with the cloud; nothing is transferred. */
+        post: operations["post_toolbox_projects_project_id_adopt"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -354,6 +388,36 @@ export interface components {
              * @default []
              */
             organizations: string[];
+        };
+        /**
+         * AdoptBody
+         * @description `POST toolbox/projects/{id}/adopt`. `move`: move the folder under `projects_root`
+         *     (a readable name from the title); by default it stays where Toolbox put it.
+         */
+        AdoptBody: {
+            /**
+             * Move
+             * @default false
+             */
+            move: boolean;
+        };
+        /**
+         * AdoptResult
+         * @description The adopted project; `cloud_status` says whether the cloud confirmed it (`ok`) or
+         *     the stored copy was used until the next refresh.
+         */
+        AdoptResult: {
+            /**
+             * Cloud Status
+             * @enum {string}
+             */
+            cloud_status: "ok" | "unreachable" | "not_configured" | "auth_required" | "not_checked";
+            /**
+             * Moved From
+             * @default null
+             */
+            moved_from: string | null;
+            project: components["schemas"]["LocalProject"];
         };
         /**
          * AttentionReason
@@ -1139,6 +1203,62 @@ export interface components {
              * @default false
              */
             sync_running: boolean;
+        };
+        /**
+         * ToolboxProject
+         * @description One project of Anaconda Toolbox's state database and its folder.
+         *
+         *     `adoptable` is false when `problem` says why (no folder, unreadable row, already
+         *     downloaded here into another folder); `adopted` when this folder is already ours.
+         */
+        ToolboxProject: {
+            /** Adoptable */
+            adoptable: boolean;
+            /** Adopted */
+            adopted: boolean;
+            /** Contents Path */
+            contents_path: string | null;
+            /** Folder */
+            folder: string;
+            /** Folder Exists */
+            folder_exists: boolean;
+            /** Id */
+            id: string;
+            /**
+             * Local Path
+             * @default null
+             */
+            local_path: string | null;
+            /** Name */
+            name: string | null;
+            /**
+             * Problem
+             * @default null
+             */
+            problem: string | null;
+            /** Stored Files */
+            stored_files: number;
+            /** Title */
+            title: string;
+        };
+        /**
+         * ToolboxProjects
+         * @description `GET toolbox/projects`. `database` is null when no Toolbox database was found;
+         *     `problem` says why a database that exists could not be read (nothing is listed then).
+         */
+        ToolboxProjects: {
+            /** Database */
+            database: string | null;
+            /**
+             * Problem
+             * @default null
+             */
+            problem: string | null;
+            /**
+             * Projects
+             * @default []
+             */
+            projects: components["schemas"]["ToolboxProject"][];
         };
         /**
          * UpdateProjectBody
@@ -2780,6 +2900,143 @@ export interface operations {
             };
             /** @description State conflict (`sync_in_progress`, `not_downloaded`, `already_downloaded`...) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The cloud is unavailable, refused the request or sent an answer that cannot be trusted (`cloud_unavailable`, `cloud_rejected`, `invalid_cloud_response`) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The local store or folder is unavailable (`store_unavailable`...) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_toolbox_projects: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ToolboxProjects"];
+                };
+            };
+            /** @description Not authenticated or not authorized here, or refused by the cloud (`forbidden`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The local store or folder is unavailable (`store_unavailable`...) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    post_toolbox_projects_project_id_adopt: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The cloud project id (a uuid). */
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AdoptBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdoptResult"];
+                };
+            };
+            /** @description Invalid body, query or path (`invalid_body`, `invalid_query`, `invalid_path`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The cloud did not accept the API key (`auth_required_cloud`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated or not authorized here, or refused by the cloud (`forbidden`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unknown or malformed project id, file or version (`not_found`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description State conflict (`sync_in_progress`, `not_downloaded`, `already_downloaded`...) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is over 1 MiB (`body_too_large`), or the revision over 50 MiB (`too_large`) */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -180,6 +180,16 @@ def get_bytes(http: httpx.Client, url: str, **params: str) -> httpx.Response:
     return answer
 
 
+def listed_sha(http: httpx.Client, project_id: str, path: str, entry: dict[str, Any]) -> str:
+    """A listing entry's sha256; a cloud that lists none (the evidence dialect) is asked for
+    the bytes ("" when the file is gone meanwhile)."""
+    digest = entry.get("sha256")
+    if digest:
+        return str(digest)
+    answer = get_bytes(http, f"/api/projects/{project_id}/files/{path}")
+    return sha(answer.content) if answer.status_code == 200 else ""
+
+
 def cloud_tree(http: httpx.Client, project_id: str) -> dict[str, bytes]:
     out = {}
     for path in cloud_listing(http, project_id):

@@ -5,24 +5,42 @@ not in the store (the SQLite file's bytes, WAL included) nor in any file the ser
 The server runs a realistic session (create, push, plan, file listing, versions, restore,
 permissions, history, refresh) once with a key the cloud accepts and once with one it
 refuses, and once through a cloud failing with 5xx; everything it said or wrote is searched
-for the key.
+for the key. The key comes from the environment, from a Jupyter config, or from the login
+`anaconda login` stored (read through anaconda-auth from its own keyring, which lives
+outside the searched folders: holding the token is its job).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import time
 import traceback
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
+import jwt
 import pytest
+from anaconda_auth.token import TokenInfo
 
-from aext_project_filebrowser_server.cloud.replica.fixtures import ReplicaProcess
+from aext_project_filebrowser_server.cloud.replica.fixtures import ReplicaProcess, start_replica
+from aext_project_filebrowser_server.cloud.replica.seed import DEFAULT_SEED
 from aext_project_filebrowser_server.testing import ALICE_KEY, EXTENSION, write_tree
 
 REFUSED_KEY = "sk-live-9f8e7d6c5b4a39281706f5e4d3c2b1a0-refused"
+
+
+def login_token() -> str:
+    """A token shaped like the ones `anaconda login` stores (a JWT; anaconda-auth reads its
+    `exp`), unique, so finding it anywhere means it leaked."""
+    claims = {"exp": int(time.time() + 3600), "sub": uuid.uuid4().hex}
+    return jwt.encode(claims, "secrets-test-signing-key-0123456789abcdef", algorithm="HS256")
+
+
+LOGIN_ACCEPTED, LOGIN_REFUSED = login_token(), login_token()
 
 
 class Everything(logging.Handler):
@@ -52,14 +70,40 @@ def all_logs() -> Iterator[Everything]:
     root.setLevel(level)
 
 
-@pytest.fixture(params=["accepted-key", "refused-key"])
-def api_key(request: pytest.FixtureRequest) -> str:
-    return ALICE_KEY if request.param == "accepted-key" else REFUSED_KEY
-
-
 @pytest.fixture(params=["environment"])
 def key_source(request: pytest.FixtureRequest) -> str:
     return str(request.param)
+
+
+@pytest.fixture(params=["accepted-key", "refused-key"])
+def api_key(request: pytest.FixtureRequest, key_source: str) -> str:
+    accepted = request.param == "accepted-key"
+    if key_source == "anaconda-auth":
+        return LOGIN_ACCEPTED if accepted else LOGIN_REFUSED
+    return ALICE_KEY if accepted else REFUSED_KEY
+
+
+@pytest.fixture(scope="module")
+def login_replica(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ReplicaProcess]:
+    """A replica whose alice also has the token `anaconda login` stored."""
+    seed = json.loads(DEFAULT_SEED.read_text())
+    alice = next(u for u in seed["users"] if u["name"] == "alice")
+    alice["api_keys"] = [*alice["api_keys"], LOGIN_ACCEPTED]
+    path = tmp_path_factory.mktemp("login-seed") / "seed.json"
+    path.write_text(json.dumps(seed))
+    server = start_replica(tmp_path_factory.mktemp("login-replica") / "data", seed=path)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def security_cloud_url(
+    request: pytest.FixtureRequest, key_source: str, security_replica: ReplicaProcess
+) -> str:
+    if key_source == "anaconda-auth":
+        replica: ReplicaProcess = request.getfixturevalue("login_replica")
+        return replica.url
+    return security_replica.url
 
 
 @pytest.fixture
@@ -73,6 +117,11 @@ def pfb_extension_config(
     """The key the way users give it: `anaconda login` → ANACONDA_AUTH_API_KEY (the
     default), or `c.ProjectFileBrowserApp.cloud_api_key` in a Jupyter config."""
     config = {k: v for k, v in pfb_extension_config.items() if k != "cloud_api_key"}
+    if key_source == "anaconda-auth":  # no setting, no variable: the stored login
+        monkeypatch.delenv("ANACONDA_AUTH_API_KEY", raising=False)
+        domain = httpx.URL(config["cloud_url"]).netloc.decode()
+        TokenInfo(domain=domain, api_key=api_key).save()  # as `anaconda login` does
+        return config
     if key_source == "environment":
         monkeypatch.setenv("ANACONDA_AUTH_API_KEY", api_key)
         return config
@@ -239,4 +288,28 @@ async def test_the_api_key_is_never_shown_when_the_cloud_fails(
     finally:
         security_replica.set_faults("")
     assert any("cloud_unavailable" in s for s in said), said
+    assert_never_shown(api_key, said, all_logs, pfb_db_path, tmp_path)
+
+
+@pytest.mark.parametrize("key_source", ["anaconda-auth"], indirect=True)
+async def test_an_anaconda_login_is_never_shown(
+    api_key: str,
+    key_source: str,
+    jp_fetch: Any,
+    jp_ws_fetch: Any,
+    projects_root: Path,
+    all_logs: Everything,
+    pfb_db_path: Path,
+    tmp_path: Path,
+) -> None:
+    """The token anaconda-auth hands over is treated like any key: it never shows in the
+    log, an answer, health, an error or the store, whether the cloud accepts it or not."""
+    said = await session(jp_fetch, jp_ws_fetch, projects_root)
+    health = (await jp_fetch(EXTENSION, "health")).body.decode()
+    listed = (await jp_fetch(EXTENSION, "projects", params={"refresh": "true"})).body.decode()
+    said += [health, listed]
+    assert json.loads(health)["cloud"]["credential_source"] == "anaconda-auth", health
+    expected = "auth_required" if api_key == LOGIN_REFUSED else "ok"
+    assert json.loads(listed)["cloud_status"] == expected, listed
+    assert len(all_logs.lines) > 50
     assert_never_shown(api_key, said, all_logs, pfb_db_path, tmp_path)

@@ -62,6 +62,8 @@ from aext_project_filebrowser_server.services.sync.observe import Observation, o
 from aext_project_filebrowser_server.services.sync.plan import Plan, plan_sync
 from aext_project_filebrowser_server.services.sync.run import load_project, make_plan, start_sync
 from aext_project_filebrowser_server.services.sync.snapshot import marker_path, read_rules
+from aext_project_filebrowser_server.services.sync.states import CloudFile
+from aext_project_filebrowser_server.services.write_guard import cloud_guards_writes
 from aext_project_filebrowser_server.store import files as file_store
 from aext_project_filebrowser_server.store import journal
 from aext_project_filebrowser_server.store import projects as project_store
@@ -469,7 +471,9 @@ class _World:
             await self._hook(event.changes)()
         before.clear()
         assert ctx.db is not None
-        target = SyncTarget(self.project_id, self.root, ctx.cloud, ctx.db)
+        # As `start_sync` decides: a cloud that ignores If-Match gets a check before writes.
+        guarded = await cloud_guards_writes(ctx, self.project_id)
+        target = SyncTarget(self.project_id, self.root, ctx.cloud, ctx.db, guarded)
         report = await execute_plan(target, plan, run_id=None, concurrency=spec.concurrency)
         self.report.conflicts += sum(1 for o in report.outcomes if o.conflict_copy)
         self.report.merged_notebooks += sum(1 for o in report.outcomes if o.merged_notebook)
@@ -485,7 +489,8 @@ class _World:
             raise self.fail(f"the cloud listing failed: {observation.remote_error}")
         self.observed = observation
         for item in observation.remote.files.values():
-            self.remote_ledger[(item.path, item.file_version_id)] = item.sha256
+            # A cloud without listed hashes: the revision's bytes are checked by its path.
+            self.remote_ledger.setdefault((item.path, item.file_version_id), item.sha256 or "")
         return plan_sync(
             observation.local,
             observation.remote,
@@ -524,8 +529,17 @@ class _World:
 
     async def revision_bytes(self, path: str, version_id: str) -> bytes:
         answer = await self.engine.http.get(self._file_url(path), params={"version": version_id})
+        if answer.is_redirect:  # presigned storage (the evidence dialect): without the key
+            async with httpx.AsyncClient(timeout=30) as storage:
+                answer = await storage.get(str(answer.url.join(answer.headers["Location"])))
         assert answer.status_code == 200, answer.text
         return answer.content
+
+    async def cloud_sha(self, item: CloudFile) -> str:
+        """The listed hash, or (a cloud that lists none) the hash of the bytes it serves."""
+        if item.sha256 is not None:
+            return item.sha256
+        return sha(await self.revision_bytes(item.path, item.file_version_id))
 
     async def check(self) -> None:
         self.phase = "checking"
@@ -534,11 +548,12 @@ class _World:
         rules = read_rules(self.root)
         synced = {p: c for p, c in tree.items() if not is_ignored(rules, p)}
         cloud = self.observed.remote.files  # listed by the last, empty, plan
+        cloud_sha = {p: await self.cloud_sha(item) for p, item in cloud.items()}
         # Converged: the same files with the same bytes on both sides.
         differ = sorted(
             p
             for p in set(synced) | set(cloud)
-            if p not in synced or p not in cloud or sha(synced[p]) != cloud[p].sha256
+            if p not in synced or p not in cloud or sha(synced[p]) != cloud_sha[p]
         )
         if differ:
             raise self.fail(f"the folder and the cloud differ at {differ}")
