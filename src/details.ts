@@ -12,7 +12,8 @@ import type {
   ConflictDetail,
   DeletedFile,
   HistoryRun,
-  Keep
+  Keep,
+  ToolboxProject
 } from './api/types';
 import { errorText, ProjectsModel } from './model';
 
@@ -167,6 +168,65 @@ export class ProjectDetails {
     }
   }
 
+  /** Projects Anaconda Toolbox left here (empty when there is no Toolbox database). */
+  get toolbox(): ToolboxProject[] {
+    return this._toolbox;
+  }
+
+  get toolboxNotice(): INotice | null {
+    return this._toolboxNotice;
+  }
+
+  get adopting(): string | null {
+    return this._adopting;
+  }
+
+  async loadToolbox(): Promise<void> {
+    try {
+      const found = await this.api.toolboxProjects();
+      this._toolbox = [...found.projects];
+      if (found.problem) {
+        this._toolboxNotice = {
+          kind: 'error',
+          text: `Anaconda Toolbox's projects could not be read: ${found.problem}`
+        };
+      }
+    } catch (error) {
+      this._toolbox = [];
+      this._toolboxNotice = { kind: 'error', text: `Anaconda Toolbox's projects: ${errorText(error)}` };
+    }
+    this._emit();
+  }
+
+  /** Adopt a Toolbox project where its folder is; it then shows in the list like any other. */
+  async adopt(project: ToolboxProject): Promise<string | null> {
+    this._adopting = project.id;
+    this._emit();
+    try {
+      const result = await this.api.adoptToolboxProject(project.id);
+      this._toolboxNotice = {
+        kind: 'info',
+        text:
+          result.cloud_status === 'ok'
+            ? `Adopted "${project.title}". Sync it to compare its files with the cloud: files that differ keep both versions.`
+            : `Adopted "${project.title}" from Toolbox's stored copy; the cloud could not be asked (${result.cloud_status}), so it is checked at the next refresh.`
+      };
+      await Promise.all([this.projects.reload(), this.loadToolbox()]);
+      return result.project.id;
+    } catch (error) {
+      this._toolboxNotice = { kind: 'error', text: `"${project.title}" was not adopted: ${errorText(error)}` };
+      return null;
+    } finally {
+      this._adopting = null;
+      this._emit();
+    }
+  }
+
+  dismissToolboxNotice(): void {
+    this._toolboxNotice = null;
+    this._emit();
+  }
+
   autoSyncBusy(projectId: string): boolean {
     return this._autoSyncBusy.has(projectId);
   }
@@ -214,6 +274,9 @@ export class ProjectDetails {
   private _notices = new Map<string, INotice>();
   private _resolving = new Map<string, string>();
   private _autoSyncBusy = new Set<string>();
+  private _toolbox: ToolboxProject[] = [];
+  private _toolboxNotice: INotice | null = null;
+  private _adopting: string | null = null;
   private _autoSyncErrors = new Map<string, string>();
   private _lastFingerprint = '';
   private _changed = new Signal<this, void>(this);

@@ -94,7 +94,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
         })
         .catch(reason => console.warn('Projects: the settings could not be loaded', reason));
     }
-    void app.restored.then(() => model.refresh());
+    void app.restored.then(() => Promise.all([model.refresh(), details.loadToolbox()]));
   }
 };
 

@@ -173,7 +173,11 @@ def needs_attention_of(
         reasons.append(
             AttentionReason(
                 code="unresolved_conflicts",
-                message=f"{changed_on_both_sides} files changed on both sides; run sync",
+                message=(
+                    "1 file changed on both sides; run sync"
+                    if changed_on_both_sides == 1
+                    else f"{changed_on_both_sides} files changed on both sides; run sync"
+                ),
                 count=changed_on_both_sides,
             )
         )

@@ -70,6 +70,8 @@ function fakeApi(list: () => ProjectList, overrides: Partial<IProjectsApi> = {})
     setAutoSync: notUsed,
     deletedFiles: notUsed,
     restoreFromTrash: notUsed,
+    toolboxProjects: notUsed,
+    adoptToolboxProject: notUsed,
     ...overrides
   };
 }

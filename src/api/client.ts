@@ -27,6 +27,8 @@ import type {
   ProjectList,
   ResolveResult,
   RestoreResult,
+  ToolboxAdopted,
+  ToolboxProjects,
   TrashRestoreResult
 } from './types';
 
@@ -65,6 +67,8 @@ export interface IProjectsApi {
   setAutoSync(projectId: string, mode: AutoSyncMode, minutes: number | null): Promise<AutoSync>;
   deletedFiles(projectId: string): Promise<DeletedFiles>;
   restoreFromTrash(projectId: string, trashPath: string): Promise<TrashRestoreResult>;
+  toolboxProjects(): Promise<ToolboxProjects>;
+  adoptToolboxProject(projectId: string, move?: boolean): Promise<ToolboxAdopted>;
 }
 
 /** The error of a non-2xx answer, in words even when the body is not our JSON. */
@@ -246,5 +250,13 @@ export class ProjectsClient implements IProjectsApi {
     return this.post<TrashRestoreResult>(this.url('projects', projectId, 'deleted', 'restore'), {
       trash_path: trashPath
     });
+  }
+
+  toolboxProjects(): Promise<ToolboxProjects> {
+    return this.request<ToolboxProjects>(this.url('toolbox', 'projects'));
+  }
+
+  adoptToolboxProject(projectId: string, move = false): Promise<ToolboxAdopted> {
+    return this.post<ToolboxAdopted>(this.url('toolbox', 'projects', projectId, 'adopt'), { move });
   }
 }

@@ -33,6 +33,9 @@ export type DeletedFile = Schemas['DeletedFile'];
 export type DeletedFiles = Schemas['DeletedFiles'];
 export type TrashRestoreResult = Schemas['RestoreDeletedResult'];
 export type AutoSync = Schemas['AutoSyncState'];
+export type ToolboxProject = Schemas['ToolboxProject'];
+export type ToolboxProjects = Schemas['ToolboxProjects'];
+export type ToolboxAdopted = Schemas['AdoptResult'];
 export type AutoSyncMode = AutoSync['mode'];
 
 /** A file's sync status, as the server names it. */

@@ -7,6 +7,7 @@ import type { ProjectsModel } from '../model';
 import type { IPanelActions } from './actions';
 import { ConnectionBanner } from './ConnectionBanner';
 import { ProjectRow } from './ProjectRow';
+import { ToolboxAdoption } from './ToolboxAdoption';
 import { Toolbar } from './Toolbar';
 
 export interface IProjectsPanelProps {
@@ -47,6 +48,30 @@ export function ProjectsPanel(props: IProjectsPanelProps): JSX.Element {
         onNewProject={() => void actions.newProject()}
         onRefresh={() => void model.refresh()}
         trans={trans}
+      />
+      {props.details.toolboxNotice && (
+        <div
+          className={`aext-Notice aext-mod-${props.details.toolboxNotice.kind}`}
+          role={props.details.toolboxNotice.kind === 'error' ? 'alert' : 'status'}
+        >
+          <span>{props.details.toolboxNotice.text}</span>
+          <button
+            type="button"
+            className="aext-Notice-close"
+            aria-label={trans.__('Close')}
+            onClick={() => props.details.dismissToolboxNotice()}
+          >
+            ×
+          </button>
+        </div>
+      )}
+      <ToolboxAdoption
+        projects={props.details.toolbox}
+        adopting={props.details.adopting}
+        trans={trans}
+        onAdopt={project =>
+          void props.details.adopt(project).then(id => id && model.openDetail(id))
+        }
       />
       {model.listError && (
         <div className="aext-ListError" role="alert">
