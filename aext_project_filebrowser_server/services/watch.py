@@ -95,9 +95,11 @@ def _watch_once(
 ) -> None:
     """One `watchfiles.watch` of `root` until `stop` or an error. A root removed under the
     watch is an error: the watch would go on, silent, on a folder that is gone, and miss
-    everything in the one made again in its place."""
-    from watchfiles import watch
+    everything in the one made again in its place (seen by the batch that names the root
+    deleted, or, when that batch comes late, by the root being another folder now)."""
+    from watchfiles import Change, watch
 
+    identity = _identity(root)
     for changes in watch(
         root,
         stop_event=stop,
@@ -108,8 +110,16 @@ def _watch_once(
         raise_interrupt=False,
     ):
         deliver({path for _, path in changes})
-        if not root.is_dir():
+        if (Change.deleted, str(root)) in changes or _identity(root) != identity:
             raise FileNotFoundError(f"the projects root {root} was removed")
+
+
+def _identity(folder: Path) -> tuple[int, int] | None:
+    try:
+        st = folder.stat()
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
 
 
 async def _publish(ctx: AppContext, batches: asyncio.Queue[set[str] | None]) -> None:
