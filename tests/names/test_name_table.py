@@ -254,15 +254,21 @@ def test_local_names_with_undecodable_bytes_never_reach_the_cache(tmp_path: Path
 
 def test_the_case_probe_on_this_folder(tmp_path: Path) -> None:
     """The real probe on this machine's (case-sensitive) folder, leaving nothing behind."""
+    (tmp_path / ".aext-project").mkdir()
     assert file_names.folder_is_case_insensitive(tmp_path) is False
     assert list((tmp_path / ".aext-project" / "tmp").iterdir()) == []
 
 
 def test_the_case_probe_answers_true_when_it_cannot_write(tmp_path: Path) -> None:
-    """An unwritable project folder: the conservative answer (skip case variants)."""
+    """An unwritable project folder, or one without its own folder (unmounted, wiped): the
+    conservative answer (skip case variants), and nothing made in it."""
     blocker = tmp_path / "p"
     blocker.write_text("a file where the folder should be")
     assert file_names.folder_is_case_insensitive(blocker) is True
+    wiped = tmp_path / "wiped"
+    wiped.mkdir()
+    assert file_names.folder_is_case_insensitive(wiped) is True
+    assert list(wiped.iterdir()) == []
 
 
 @pytest.mark.parametrize(

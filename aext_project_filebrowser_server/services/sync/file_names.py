@@ -119,16 +119,20 @@ def folder_is_case_insensitive(root: Path) -> bool:
     """Whether `root`'s file system folds case, found by a probe file in the project's own
     folder whose case-swapped name is looked up. Probed per folder (a Linux server may
     hold projects on a mounted case-insensitive share). When the probe cannot be written
-    (read-only, folder missing), the answer is True: that only makes the planner skip
-    names that differ by case, never overwrite one with the other.
+    (read-only, or no `.aext-project/` folder: an unmounted or wiped folder, which a probe
+    must not make again), the answer is True: that only makes the planner skip names that
+    differ by case, never overwrite one with the other.
 
     Tests force the answer by replacing this function (`monkeypatch.setattr` on this
     module): the test machines' ext4/overlay folders are case-sensitive.
     """
-    folder = root / EXTENSION_FOLDER / "tmp"
+    own = root / EXTENSION_FOLDER
+    folder = own / "tmp"
     probe = folder / f"case-probe-{uuid.uuid4().hex}-aB"
+    if not own.is_dir():  # an unmounted or wiped folder: never made again by a probe
+        return True
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(exist_ok=True)
         probe.touch(exist_ok=False)
     except OSError:
         return True
