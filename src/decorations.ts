@@ -133,10 +133,11 @@ export class BrowserDecorations {
         words: trans.__('In conflict: the two versions are kept side by side until you resolve it in the Projects panel')
       };
     }
+    const words = statusLabel(entry.status, trans);
     return {
       status: entry.status,
       letter: statusLetter(entry.status),
-      words: statusLabel(entry.status, trans)
+      words: entry.reason ? `${words}: ${entry.reason}` : words
     };
   }
 

@@ -16,6 +16,7 @@ export const STATUS_ORDER: FileStatus[] = [
   'new_remote',
   'deleted_remote',
   'synced',
+  'unsyncable',
   'ignored'
 ];
 
@@ -39,6 +40,8 @@ export function statusLabel(status: FileStatus, trans: TranslationBundle): strin
       return trans.__('Changed on both sides');
     case 'ignored':
       return trans.__('Not synced (ignored)');
+    case 'unsyncable':
+      return trans.__('Cannot be synced');
   }
 }
 

@@ -2,8 +2,10 @@
 JSON bodies as pydantic models, listing pages item by item.
 
 Strict where the evidence is firm, tolerant where it is not (`CLOUD_API_EVIDENCE.md`):
-unknown fields are ignored; one listing entry that does not fit is left out, logged and
-counted in `CloudNotes` (shown by `GET health`) instead of failing the whole page; 401, and
+unknown fields are ignored; one project listing entry that does not fit is left out, logged
+and counted in `CloudNotes` (shown by `GET health`) instead of failing the whole page; a file
+listing entry that does not fit is kept as an `UnfitFile` when its path is known (the sync
+leaves that path alone), and refuses the listing when it is not; 401, and
 403 with the error code `auth_required`, mean "log in again" (anaconda-auth treats both
 alike). No message ever contains the credential.
 """
@@ -20,6 +22,7 @@ from typing import Any, Generic, TypeVar
 import httpx
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from ..schemas.files import CloudFile, UnfitFile
 from .errors import (
     AlreadyExists,
     AuthRequired,
@@ -252,3 +255,54 @@ def _note_skipped(client: CloudClient, where: str, reason: str) -> None:
     notes = client.notes
     notes.skipped_items += 1
     notes.last_skipped = SkippedItem(where, reason, datetime.now(timezone.utc))
+
+
+def parse_file_page(client: CloudClient, resp: httpx.Response) -> Page[CloudFile]:
+    """A file listing page; an entry that does not fit becomes an `UnfitFile`.
+
+    Leaving such an entry out would read as "deleted in the cloud" (the local copy moved to
+    the trash, or a new upload over it), so it is kept as a stand-in under its path, which
+    the sync then leaves alone on both sides and shows as unsyncable with the reason. An
+    entry whose path cannot be known (no `path` or `key` string) refuses the whole page:
+    no stand-in can protect a path nobody knows, and every local file would then be at
+    risk of reading as deleted. Directory entries that do not fit are left out, as all
+    directory entries are.
+    """
+    page_model = Page[CloudFile]
+    try:
+        return page_model.model_validate_json(resp.content)
+    except ValidationError:
+        pass
+    raw = parse_model(client, resp, _RawPage)
+    where = f"{resp.request.method} {resp.request.url.path}"
+    items: list[CloudFile] = []
+    for index, value in enumerate(raw.items):
+        try:
+            items.append(CloudFile.model_validate(value))
+            continue
+        except ValidationError as exc:
+            reason = redact(client, _problems(exc))[:300]
+        if isinstance(value, dict) and value.get("type") == "directory":
+            continue
+        path = _entry_path(value)
+        if path is None:
+            raise InvalidCloudResponse(
+                f"{where} item {index}: a file entry without a path ({reason}); the listing "
+                "is refused, as a file left out would read as deleted in the cloud",
+                status=resp.status_code,
+            )
+        log.warning("a cloud file entry does not fit (%s item %d): %s", where, index, reason)
+        unfit = UnfitFile.model_construct(path=path, file_version_id="-", reason=reason)
+        items.append(unfit)
+    return page_model(items=items, num_items=raw.num_items, next_page_url=raw.next_page_url)
+
+
+def _entry_path(value: Any) -> str | None:
+    """The path of a file listing entry, in either shape, when it is a non-empty string."""
+    if not isinstance(value, dict):
+        return None
+    for field in ("path", "key"):
+        path = value.get(field)
+        if isinstance(path, str) and path:
+            return path
+    return None

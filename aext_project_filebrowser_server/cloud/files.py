@@ -2,7 +2,8 @@
 
 The listing accepts our shape and the real product's file model (see `schemas.files`),
 leaves directory entries out, and reads without a hash, size or time when the cloud sends
-none. Downloads are in `cloud.downloads`.
+none. An entry that does not fit is an `UnfitFile` stand-in (`answers.parse_file_page`).
+Downloads are in `cloud.downloads`.
 """
 
 from __future__ import annotations
@@ -10,9 +11,15 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path, PurePosixPath
 
-from ..schemas.files import CloudFile, CloudFileVersion, UploadResult
-from .answers import parse_model
-from .errors import FileNotFound, InvalidRequest, NotFound, PreconditionFailed
+from ..schemas.files import CloudFile, CloudFileVersion, UnfitFile, UploadResult
+from .answers import parse_file_page, parse_model
+from .errors import (
+    FileNotFound,
+    InvalidCloudResponse,
+    InvalidRequest,
+    NotFound,
+    PreconditionFailed,
+)
 from .sending import Replay, RetryLog, pages, retrying, send_once
 from .session import CloudClient, file_url, project_url, quote_etag
 from .transfer import MultipartFileBody, sha256_file
@@ -50,8 +57,9 @@ async def _all_files(
     if prefix is not None:
         params["prefix"] = prefix
     url = project_url(client, project_id, "files")
-    # Strict: a file entry left out would read as "deleted in the cloud" to the planner.
-    async for items in pages(client, url, params, CloudFile, tolerant=False):
+    # A file entry left out would read as "deleted in the cloud" to the planner: one that
+    # does not fit comes back as an `UnfitFile` (see `answers.parse_file_page`).
+    async for items in pages(client, url, params, CloudFile, parse=parse_file_page):
         files.extend(item for item in items if item.type == "file")
     return files
 
@@ -59,9 +67,13 @@ async def _all_files(
 async def current_version(client: CloudClient, project_id: str, path: str) -> str | None:
     """The current version id of one file (None: absent), read right before a write to a
     cloud that ignores preconditions. Asks the listing for `prefix=path` (a cloud that
-    ignores the filter answers the whole listing: slower, still right)."""
+    ignores the filter answers the whole listing: slower, still right). An entry of that
+    path that does not fit raises: its version is unknown, never "absent"."""
     listed = await _all_files(client, project_id, PAGE_LIMIT, prefix=path)
-    return next((f.file_version_id for f in listed if f.path == path), None)
+    found = next((f for f in listed if f.path == path), None)
+    if isinstance(found, UnfitFile):
+        raise InvalidCloudResponse(f"the cloud's entry for {path!r} does not fit: {found.reason}")
+    return found.file_version_id if found is not None else None
 
 
 async def list_file_versions(

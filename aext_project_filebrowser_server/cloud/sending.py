@@ -40,7 +40,7 @@ import httpx
 import stamina
 from pydantic import BaseModel
 
-from .answers import parse_model, parse_page, status_error, transport_error
+from .answers import Page, parse_model, parse_page, status_error, transport_error
 from .credentials import refresh_credential
 from .errors import (
     AuthRequired,
@@ -207,23 +207,24 @@ async def pages(
     not_found: type[NotFound] = ProjectNotFound,
     *,
     tolerant: bool = True,
+    parse: Callable[[CloudClient, httpx.Response], Page[M]] | None = None,
 ) -> AsyncIterator[list[M]]:
     """Every page of a paginated listing, following `next_page_url`; any failing page
     raises, so a listing never silently ends early. A single entry that does not fit is
-    left out and reported when `tolerant` (see `answers.parse_page`), else it fails."""
+    left out and reported when `tolerant` (see `answers.parse_page`), else it fails.
+    `parse` replaces `parse_page` for listings that read their pages their own way."""
     seen = {url}
     next_params: Mapping[str, str | int] | None = params
+    read_page = parse or functools.partial(parse_page, item=item, tolerant=tolerant)
 
     async def fetch(
         page_url: str, page_params: Mapping[str, str | int] | None
     ) -> tuple[list[M], str | None]:
         resp = await send_once(client, "GET", page_url, params=page_params, not_found=not_found)
         if len(resp.content) > _PARSE_INLINE_MAX:  # a big listing: tens of ms of CPU
-            page = await asyncio.to_thread(
-                functools.partial(parse_page, client, resp, item, tolerant=tolerant)
-            )
+            page = await asyncio.to_thread(read_page, client, resp)
         else:
-            page = parse_page(client, resp, item, tolerant=tolerant)
+            page = read_page(client, resp)
         return page.items, page.next_page_url
 
     while True:

@@ -19,6 +19,7 @@ FileStatus = Literal[
     "deleted_remote",
     "conflict",
     "ignored",
+    "unsyncable",
 ]
 
 
@@ -57,6 +58,14 @@ class CloudFile(BaseModel):
         if mapped.get("type") == "directory" and mapped.get("file_version_id") is None:
             mapped["file_version_id"] = "-"  # a directory has no version; it is left out
         return mapped
+
+
+class UnfitFile(CloudFile):
+    """A file listing entry whose path is known but whose other fields do not fit (no
+    version id, a bad hash...): a stand-in that tells the planner to leave the path alone on
+    both sides. Made by `cloud.answers.parse_file_page`, never validated from the wire."""
+
+    reason: str = ""
 
 
 class CloudFileVersion(BaseModel):

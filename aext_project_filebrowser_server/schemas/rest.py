@@ -136,13 +136,16 @@ class ProjectList(BaseModel):
 class FileEntry(BaseModel):
     """One file of a project. `status` is None when the cloud could not be listed.
 
-    `size`/`sha256` describe the local file when there is one, else the cloud's.
+    `size`/`sha256` describe the local file when there is one, else the cloud's. `path` is
+    the NFC form of the name (the cloud's); a name with bytes that are not UTF-8 shows them
+    as `\\xNN`. `reason` says why an `unsyncable` file is left alone.
     """
 
     model_config = _RESPONSE
 
     path: str
     status: FileStatus | None
+    reason: str | None = None
     size: int | None = None
     sha256: str | None = None
     local_size: int | None = None

@@ -49,6 +49,7 @@ from .sync.run import load_project, make_plan
 from .sync.snapshot import take_snapshot
 from .sync.states import BaseFile, LocalSnapshot, RemoteListing
 from .sync.status import project_statuses
+from .sync.unsyncable import left_alone
 
 log = logging.getLogger(__name__)
 
@@ -76,11 +77,13 @@ def _entry(
     local: LocalSnapshot,
     remote: RemoteListing,
     base: Mapping[str, BaseFile],
+    reason: str | None = None,
 ) -> FileEntry:
     here, there, agreed = local.files.get(path), remote.files.get(path), base.get(path)
     return FileEntry(
         path=path,
         status=status,
+        reason=reason,
         size=here.size if here else (there.size if there else None),
         sha256=here.sha256 if here else (there.sha256 if there else None),
         local_size=here.size if here else None,
@@ -100,9 +103,13 @@ def _entries(
     statuses: Mapping[str, FileStatus] | None,
 ) -> tuple[FileEntry, ...]:
     if statuses is not None:
-        return tuple(_entry(p, s, local, remote, base) for p, s in statuses.items())
-    paths = sorted(set(local.files) | set(local.unreadable) | set(base))
-    return tuple(_entry(p, None, local, remote, base) for p in paths)
+        reasons = left_alone(local, remote, base)
+        return tuple(
+            _entry(p, s, local, remote, base, reasons.get(p) if s == "unsyncable" else None)
+            for p, s in statuses.items()
+        )
+    paths = sorted(set(local.files) | set(local.unreadable) | set(local.unsyncable) | set(base))
+    return tuple(_entry(p, None, local, remote, base, local.unsyncable.get(p)) for p in paths)
 
 
 def _record_statuses(session: Session, project_id: str, statuses: Mapping[str, FileStatus]) -> None:

@@ -21,6 +21,7 @@ import asyncio
 import contextlib
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +34,8 @@ from .sync.ignore import EXTENSION_FOLDER
 log = logging.getLogger(__name__)
 DEBOUNCE_MS = 500
 STEP_MS = 1000  # how often the watching thread wakes up (stop event, pending changes)
+RESTART_DELAYS = (1.0, 5.0, 30.0, 60.0)  # seconds before the 1st, 2nd, 3rd... restart
+HEALTHY_AFTER_S = 10.0  # a watch that failed after this long starts the delays over
 
 
 @dataclass(frozen=True)
@@ -60,24 +63,63 @@ def touched_projects(changed: Iterable[str], folders: dict[Path, str]) -> set[st
 def _watch_blocking(
     root: Path, stop: threading.Event, deliver: Callable[[set[str] | None], None]
 ) -> None:
-    """In the watching thread: hand each batch of changed paths to `deliver`; None at the end."""
-    try:
-        from watchfiles import watch
+    """In the watching thread: hand each batch of changed paths to `deliver`; None at the end.
 
-        for changes in watch(
-            root,
-            stop_event=stop,
-            debounce=DEBOUNCE_MS,
-            step=STEP_MS,
-            rust_timeout=0,  # no periodic returns to Python while nothing changes
-            recursive=True,
-            raise_interrupt=False,
-        ):
-            deliver({path for _, path in changes})
-    except Exception:  # the watcher is a convenience: never take the server down
-        log.exception("watching %s for project changes stopped", root)
+    Whatever one folder does (a name that is not UTF-8, a folder removed under the watch,
+    the projects root itself gone, a permission error) ends only the current `watch`: the
+    error is logged and the watch starts again after `RESTART_DELAYS` (so a root that
+    stays missing costs one try a minute, not a busy loop), for every project at once,
+    until the server stops. (`watchfiles` raises for the whole watch when one changed
+    name is not UTF-8.) A batch that changed while the watch was down is not replayed:
+    the next change, or the panel's next look, brings it.
+    """
+    failures = 0
+    try:
+        while not stop.is_set():
+            started = time.monotonic()
+            try:
+                _watch_once(root, stop, deliver)
+            except Exception:  # the watcher is a convenience: never take the server down
+                if time.monotonic() - started >= HEALTHY_AFTER_S:
+                    failures = 0  # it had been watching: a new trouble, not the same one
+                delay = RESTART_DELAYS[min(failures, len(RESTART_DELAYS) - 1)]
+                failures += 1
+                log.exception("watching %s failed; starting again in %s s", root, delay)
+                stop.wait(delay)
     finally:
         deliver(None)
+
+
+def _watch_once(
+    root: Path, stop: threading.Event, deliver: Callable[[set[str] | None], None]
+) -> None:
+    """One `watchfiles.watch` of `root` until `stop` or an error. A root removed under the
+    watch is an error: the watch would go on, silent, on a folder that is gone, and miss
+    everything in the one made again in its place (seen by the batch that names the root
+    deleted, or, when that batch comes late, by the root being another folder now)."""
+    from watchfiles import Change, watch
+
+    identity = _identity(root)
+    for changes in watch(
+        root,
+        stop_event=stop,
+        debounce=DEBOUNCE_MS,
+        step=STEP_MS,
+        rust_timeout=0,  # no periodic returns to Python while nothing changes
+        recursive=True,
+        raise_interrupt=False,
+    ):
+        deliver({path for _, path in changes})
+        if (Change.deleted, str(root)) in changes or _identity(root) != identity:
+            raise FileNotFoundError(f"the projects root {root} was removed")
+
+
+def _identity(folder: Path) -> tuple[int, int] | None:
+    try:
+        st = folder.stat()
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
 
 
 async def _publish(ctx: AppContext, batches: asyncio.Queue[set[str] | None]) -> None:
@@ -90,8 +132,11 @@ async def _publish(ctx: AppContext, batches: asyncio.Queue[set[str] | None]) -> 
             log.exception("could not map folder changes to projects")
             continue
         folders = {Path(p.local_path): p.id for p in projects if p.local_path}
-        for project_id in touched_projects(changed, folders):
-            ctx.events.project_changed(project_id, "local_change")
+        try:
+            for project_id in touched_projects(changed, folders):
+                ctx.events.project_changed(project_id, "local_change")
+        except Exception:  # one odd batch must not end the publishing for every project
+            log.exception("could not publish folder changes")
 
 
 async def start_watching(ctx: AppContext) -> FolderWatch | None:

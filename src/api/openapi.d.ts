@@ -701,7 +701,9 @@ export interface components {
          * FileEntry
          * @description One file of a project. `status` is None when the cloud could not be listed.
          *
-         *     `size`/`sha256` describe the local file when there is one, else the cloud's.
+         *     `size`/`sha256` describe the local file when there is one, else the cloud's. `path` is
+         *     the NFC form of the name (the cloud's); a name with bytes that are not UTF-8 shows them
+         *     as `\xNN`. `reason` says why an `unsyncable` file is left alone.
          */
         FileEntry: {
             /**
@@ -721,6 +723,11 @@ export interface components {
             local_size: number | null;
             /** Path */
             path: string;
+            /**
+             * Reason
+             * @default null
+             */
+            reason: string | null;
             /**
              * Remote Last Modified
              * @default null
@@ -752,7 +759,7 @@ export interface components {
              */
             size: number | null;
             /** Status */
-            status: ("synced" | "modified_local" | "modified_remote" | "new_local" | "new_remote" | "deleted_local" | "deleted_remote" | "conflict" | "ignored") | null;
+            status: ("synced" | "modified_local" | "modified_remote" | "new_local" | "new_remote" | "deleted_local" | "deleted_remote" | "conflict" | "ignored" | "unsyncable") | null;
         };
         /**
          * FileVersions

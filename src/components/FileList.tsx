@@ -47,6 +47,9 @@ function FileRow(props: {
         <span className="aext-File-path">{entry.path}</span>
       </button>
       <span className="aext-File-size">{formatBytes(entry.size)}</span>
+      {entry.status === 'unsyncable' && entry.reason && (
+        <span className="aext-File-reason">{entry.reason}</span>
+      )}
       {(entry.remote_version || entry.base_version) && (
         <button
           type="button"

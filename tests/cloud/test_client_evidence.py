@@ -20,6 +20,7 @@ from aext_project_filebrowser_server.cloud.errors import (
     Forbidden,
     InvalidCloudResponse,
 )
+from aext_project_filebrowser_server.schemas.files import UnfitFile
 
 from .test_client_unit import KEY, Recorder, make
 
@@ -87,15 +88,33 @@ async def test_malformed_project_is_left_out_not_the_page(
         {"path": "a", "size": -1, "file_version_id": "v"},
         {"path": "a", "size": 1, "sha256": "xyz", "file_version_id": "v"},
         {"path": "a"},
-        "not an object",
+        {"key": "a", "type": "file", "details": {}},
     ],
 )
-async def test_a_malformed_file_entry_fails_the_file_listing(bad: Any) -> None:
-    """Unlike a project, a file entry left out would read as "deleted in the cloud" (its
-    local copy trashed, or a new upload over it): the file listing is refused instead."""
+async def test_a_malformed_file_entry_with_a_path_is_kept_as_unfit(bad: Any) -> None:
+    """A file entry left out would read as "deleted in the cloud" (its local copy trashed,
+    or a new upload over it): an entry whose path is known is kept as an `UnfitFile`, which
+    the sync leaves alone on both sides; the rest of the listing is used."""
     client = make(Recorder(page([GOOD_FILE, bad])))
     try:
-        with pytest.raises(InvalidCloudResponse):
+        listed = await cc.list_files(client, "p1")
+    finally:
+        await cc.aclose(client)
+    assert [f.path for f in listed] == ["ok.txt", "a"]
+    assert not isinstance(listed[0], UnfitFile)
+    assert isinstance(listed[1], UnfitFile) and listed[1].reason
+    assert client.notes.skipped_items == 0
+
+
+@pytest.mark.parametrize(
+    "bad",
+    ["not an object", {"size": 1, "file_version_id": "v"}, {"path": "", "file_version_id": "v"}],
+)
+async def test_a_malformed_file_entry_without_a_path_fails_the_file_listing(bad: Any) -> None:
+    """No stand-in can protect a path nobody knows: the file listing is refused."""
+    client = make(Recorder(page([GOOD_FILE, bad])))
+    try:
+        with pytest.raises(InvalidCloudResponse, match="without a path"):
             await cc.list_files(client, "p1")
     finally:
         await cc.aclose(client)

@@ -22,7 +22,7 @@ from typing import Any
 import httpx
 import pytest
 
-from aext_project_filebrowser_server.services.sync import execute as execute_module
+from aext_project_filebrowser_server.cloud import client as cloud_facade
 from aext_project_filebrowser_server.services.sync import local_files
 from aext_project_filebrowser_server.services.sync import run as run_module
 from aext_project_filebrowser_server.services.sync.execute import SyncTarget, execute_plan
@@ -327,7 +327,7 @@ async def test_a_write_inside_the_check_window_is_recovered_into_a_copy(
         (project.root / "a.txt").unlink()
     base = cloud_listing(http, project.id)["a.txt"]["file_version_id"]
     theirs = ledger.content("a.txt", "their edit inside the window")
-    real_check = execute_module.cloud.current_version
+    real_check = cloud_facade.current_version
 
     async def check_then_race(client: Any, project_id: str, path: str) -> str | None:
         seen = await real_check(client, project_id, path)
@@ -340,11 +340,11 @@ async def test_a_write_inside_the_check_window_is_recovered_into_a_copy(
             assert answer.status_code == 200, answer.text
         return seen
 
-    monkeypatch.setattr(execute_module.cloud, "current_version", check_then_race)
+    monkeypatch.setattr(cloud_facade, "current_version", check_then_race)
     guarded = dialect_replica.dialect == "ours"
     if guarded:  # the racing PUT happens in the write itself here: the 412 stops ours
-        real_upload = execute_module.cloud.upload_file
-        real_delete = execute_module.cloud.delete_file
+        real_upload = cloud_facade.upload_file
+        real_delete = cloud_facade.delete_file
 
         async def race_then(real: Any, *args: Any, **kw: Any) -> Any:
             answer = http.put(
@@ -356,10 +356,10 @@ async def test_a_write_inside_the_check_window_is_recovered_into_a_copy(
             return await real(*args, **kw)
 
         monkeypatch.setattr(
-            execute_module.cloud, "upload_file", lambda *a, **k: race_then(real_upload, *a, **k)
+            cloud_facade, "upload_file", lambda *a, **k: race_then(real_upload, *a, **k)
         )
         monkeypatch.setattr(
-            execute_module.cloud, "delete_file", lambda *a, **k: race_then(real_delete, *a, **k)
+            cloud_facade, "delete_file", lambda *a, **k: race_then(real_delete, *a, **k)
         )
     _, report = await plan_then_race(jp_serverapp, project, lambda: None, kind)
     [outcome] = report.outcomes

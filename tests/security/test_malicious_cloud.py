@@ -191,15 +191,36 @@ async def test_bodies_that_do_not_match_the_listing_are_refused(
     [
         EvilFile("not-a-hash.txt", b"y", listed_sha256="z" * 64),
         EvilFile("negative-size.txt", b"y", listed_size=-1),
-        EvilFile("", b"empty name"),
     ],
-    ids=["not-a-hash", "negative-size", "empty-name"],
+    ids=["not-a-hash", "negative-size"],
 )
+async def test_a_malformed_entry_with_a_path_is_left_alone_on_both_sides(
+    broken: EvilFile, evil_cloud: EvilCloud, project: Project, jp_ws_fetch: Any
+) -> None:
+    """An entry whose path is known but whose fields do not fit: that path is left alone
+    (the local copy neither uploaded over it nor trashed, the cloud's not downloaded) and
+    shown as skipped with the reason; the rest of the listing syncs."""
+    (project.root / broken.path).write_bytes(b"local edit")
+    evil_cloud.serve(EvilFile("good.txt", b"good"), broken)
+
+    messages = await run_over_ws(jp_ws_fetch, project.id, "sync")
+
+    last = assert_ended_cleanly(messages)
+    assert last["type"] == "completed" and last["summary"]["result"] == "ok", last
+    skipped = {s["path"]: s["reason"] for s in last["summary"]["skipped"]}
+    assert "does not fit" in skipped[broken.path]
+    assert local_files(project.root) == {broken.path: b"local edit", "good.txt": b"good"}
+    touched = [(method, url) for method, url in evil_cloud.requests if broken.path in url]
+    assert touched == [], touched  # neither downloaded nor written over nor deleted
+    assert leftover_temp_files(project.root) == []
+
+
+@pytest.mark.parametrize("broken", [EvilFile("", b"empty name")], ids=["empty-name"])
 async def test_a_malformed_listing_is_refused_as_a_whole(
     broken: EvilFile, evil_cloud: EvilCloud, project: Project, jp_ws_fetch: Any
 ) -> None:
-    """An entry that is not a file listing at all: the listing is not trusted, so nothing
-    is written (and, were there local files, nothing would be deleted)."""
+    """An entry whose path cannot be known: no stand-in can protect it, so the listing is
+    not trusted and nothing is written (nor, were there local files, deleted)."""
     (project.root / "mine.txt").write_bytes(b"local")
     evil_cloud.serve(EvilFile("good.txt", b"good"), broken)
 
@@ -246,16 +267,20 @@ async def test_a_next_page_on_another_host_is_not_followed(
 async def test_case_and_unicode_clashes_are_kept_apart(
     evil_cloud: EvilCloud, project: Project, jp_ws_fetch: Any
 ) -> None:
-    """On a case-sensitive, normalisation-preserving file system every listed name becomes
-    its own file with its own bytes: nothing is overwritten by a look-alike."""
+    """On a case-sensitive file system each case variant becomes its own file with its own
+    bytes. Names equal in NFC are one file (issue #16): a cloud listing two of them (`é`
+    composed and decomposed, `K` and the Kelvin sign) gets neither written, both reported
+    as skipped; nothing is overwritten by a look-alike."""
     nfc = unicodedata.normalize("NFC", "caf\u00e9.txt")
     nfd = unicodedata.normalize("NFD", nfc)
-    names = ["Data.csv", "data.csv", "DATA.CSV", nfc, nfd, "K.txt", "\u212a.txt"]
+    cases = ["Data.csv", "data.csv", "DATA.CSV"]
+    twins = [nfc, nfd, "K.txt", "\u212a.txt"]
+    names = cases + twins
     evil_cloud.serve(*(EvilFile(name, f"content of {name!a}".encode()) for name in names))
 
     messages = await run_over_ws(jp_ws_fetch, project.id, "sync")
 
-    assert_ended_cleanly(messages)
+    last = assert_ended_cleanly(messages)
     on_disk = {p.name for p in project.root.iterdir()}
     probe = project.root / "probe-CASE"
     probe.write_bytes(b"")
@@ -263,6 +288,8 @@ async def test_case_and_unicode_clashes_are_kept_apart(
     probe.unlink()
     if not case_sensitive:  # pragma: no cover - macOS/Windows runners
         pytest.skip("case-insensitive file system: clashes are refused, checked elsewhere")
-    assert {n for n in names if n in on_disk} == set(names), json.dumps(sorted(on_disk))
-    for name in names:
+    assert on_disk - {".aext-project", "link-out"} == set(cases), json.dumps(sorted(on_disk))
+    for name in cases:
         assert (project.root / name).read_bytes() == f"content of {name!a}".encode()
+    skipped = {s["path"]: s["reason"] for s in last["summary"]["skipped"]}
+    assert set(skipped) == set(twins) and all("twice" in r for r in skipped.values())

@@ -55,6 +55,7 @@ from aext_project_filebrowser_server.services.errors import ServiceError
 from aext_project_filebrowser_server.services.events import EventBus
 from aext_project_filebrowser_server.services.running import SyncRegistry
 from aext_project_filebrowser_server.services.sync.execute import SyncTarget, execute_plan
+from aext_project_filebrowser_server.services.sync.file_names import display_name, name_key
 from aext_project_filebrowser_server.services.sync.ignore import EXTENSION_FOLDER, is_ignored
 from aext_project_filebrowser_server.services.sync.local_files import write_marker
 from aext_project_filebrowser_server.services.sync.names import conflict_copy_path
@@ -63,6 +64,7 @@ from aext_project_filebrowser_server.services.sync.plan import Plan, plan_sync
 from aext_project_filebrowser_server.services.sync.run import load_project, make_plan, start_sync
 from aext_project_filebrowser_server.services.sync.snapshot import marker_path, read_rules
 from aext_project_filebrowser_server.services.sync.states import CloudFile
+from aext_project_filebrowser_server.services.sync.unsyncable import blocked_keys, left_alone
 from aext_project_filebrowser_server.services.write_guard import cloud_guards_writes
 from aext_project_filebrowser_server.store import files as file_store
 from aext_project_filebrowser_server.store import journal
@@ -197,17 +199,21 @@ def trash_contents(root: Path) -> dict[str, set[str]]:
 
 
 def copies_of(path: str, paths: Iterable[str]) -> list[str]:
-    """The conflict copies of `path` among `paths` (same folder, same stem and extension)."""
-    template = conflict_copy_path(path, "w", "x", datetime(2000, 1, 1), ())
+    """The conflict copies of `path` among `paths` (same folder, same stem and extension).
+    Compared in NFC, as the sync names copies after the NFC form of the name. A name that
+    is not UTF-8 has none: it is never synced, so it never conflicts."""
+    if display_name(path) != path:
+        return []
+    template = conflict_copy_path(name_key(path), "w", "x", datetime(2000, 1, 1), ())
     folder, _, name = template.rpartition("/")
     prefix = (folder + "/" if folder else "") + name[: name.index(" (conflict, ")]
     extension = name[name.rindex(")") + 1 :]
     return sorted(
         p
         for p in paths
-        if p.startswith(prefix + " (conflict, ")
-        and p.endswith(extension)
-        and "/" not in p[len(prefix) :]
+        if (key := name_key(p)).startswith(prefix + " (conflict, ")
+        and key.endswith(extension)
+        and "/" not in key[len(prefix) :]
     )
 
 
@@ -244,6 +250,11 @@ class _World:
         # (path, file_version_id) -> sha256: cloud revisions the world wrote or saw listed
         self.remote_ledger: dict[tuple[str, str], str] = {}
         self.observed: Observation | None = None  # from the last `check_plan`
+        # Names on disk the world wrote and has not deleted or renamed since, and the keys
+        # (`name_key`) it deleted in the cloud: a name may leave the folder (renamed, or
+        # moved to the trash) only when the cloud deleted its file.
+        self.local_names: set[str] = set()
+        self.remote_deleted: set[str] = set()
         self.channel = Channel()
         self.phase = "setup"
         self._versions: dict[str, list[dict[str, Any]]] = {}
@@ -316,6 +327,7 @@ class _World:
         self.remote_ledger[(path, answer.json()["file_version_id"])] = sha(content)
 
     async def delete_remote(self, path: str) -> None:
+        self.remote_deleted.add(name_key(path))
         answer = await self.engine.http.delete(self._file_url(path))
         if answer.status_code not in (200, 204, 404):
             raise self.fail(f"the world could not DELETE {path!r}: {answer.text}")
@@ -325,7 +337,7 @@ class _World:
         self.forget_local(path)
         target.parent.mkdir(parents=True, exist_ok=True)
         # Editors write in place or replace the file; the choice is part of the content.
-        if sha(path.encode() + content)[0] in "01234567":
+        if sha(os.fsencode(path) + content)[0] in "01234567":
             target.write_bytes(content)
         else:
             temp = target.with_name(f".~world-{uuid.uuid4().hex}")
@@ -335,9 +347,11 @@ class _World:
             st = target.stat()
             os.utime(target, ns=(st.st_atime_ns, st.st_mtime_ns // 10**9 * 10**9))
         self.local_ledger[(path, sha(content))] = content
+        self.local_names.add(path)
 
     def delete_local(self, path: str) -> None:
         self.forget_local(path)
+        self.local_names.discard(path)
         (self.root / path).unlink(missing_ok=True)
 
     def forget_local(self, path: str) -> None:
@@ -364,6 +378,8 @@ class _World:
                     pending.pop(0)  # a real rename: same inode, new name
                     (self.root / nxt.path).parent.mkdir(parents=True, exist_ok=True)
                     os.rename(self.root / change.path, self.root / nxt.path)
+                    self.local_names.discard(change.path)
+                    self.local_names.add(nxt.path)
                 elif isinstance(change, Write):
                     self.write_local(change.path, change.content)
                 else:
@@ -546,8 +562,15 @@ class _World:
         assert self.observed is not None and self.ctx.db is not None
         tree = local_tree(self.root)
         rules = read_rules(self.root)
-        synced = {p: c for p, c in tree.items() if not is_ignored(rules, p)}
-        cloud = self.observed.remote.files  # listed by the last, empty, plan
+        observed = self.observed
+        # Names one side cannot hold are left alone on both sides (`unsyncable`); the rest
+        # is matched by NFC form, as the sync matches them.
+        alone = blocked_keys(left_alone(observed.local, observed.remote, observed.base))
+        visible = {p: c for p, c in tree.items() if not is_ignored(rules, p)}
+        synced = {
+            name_key(p): c for p, c in visible.items() if name_key(display_name(p)) not in alone
+        }
+        cloud = {k: f for k, f in observed.remote.files.items() if k not in alone}
         cloud_sha = {p: await self.cloud_sha(item) for p, item in cloud.items()}
         # Converged: the same files with the same bytes on both sides.
         differ = sorted(
@@ -564,13 +587,22 @@ class _World:
         if pending:
             raise self.fail(f"journal entries left pending: {pending}")
         trash = trash_contents(self.root)
+        # Nothing renamed or trashed unless the other side deleted it.
+        gone = sorted(
+            p for p in self.local_names - set(tree) if name_key(p) not in self.remote_deleted
+        )
+        if gone:
+            raise self.fail(f"files left their names though the cloud kept them: {gone}")
+        trashed = sorted(p for p in trash if name_key(p) not in self.remote_deleted)
+        if trashed:
+            raise self.fail(f"moved to the trash though the cloud kept them: {trashed}")
         revisions = sorted(self.remote_ledger.items())
         known = {(path, digest) for (path, _), digest in revisions}
         lost = [
             (path, content[:80])
             for (path, digest), content in sorted(self.local_ledger.items())
             if not is_ignored(rules, path)
-            and not await self._kept(path, digest, content, synced, trash, known)
+            and not await self._kept(path, digest, content, visible, trash, known)
         ]
         if lost:
             raise self.fail(f"contents lost: {lost}")

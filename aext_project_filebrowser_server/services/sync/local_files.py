@@ -166,11 +166,22 @@ def move_aside(root: Path, relative: str, copy_relative: str) -> Path:
     return target
 
 
+# Keeps the extension's folder (temp files, trash, the marker) out of a git repository
+# that holds the project folder: `git add .` must never commit a trashed file.
+GITIGNORE = "# aext-project-filebrowser's own files (temp, trash): never committed\n*\n"
+
+
 def write_marker(marker: Path, project_id: str) -> None:
-    """Create the folder's marker (atomically) if it is missing."""
+    """Create the folder's marker (atomically) if it is missing, and the `.gitignore` of
+    the extension's folder (see `GITIGNORE`) if that is missing."""
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    ignore = marker.parent / ".gitignore"
+    if not ignore.exists():
+        ignore_temp = ignore.with_name(f".gitignore.{uuid.uuid4().hex}.tmp")
+        ignore_temp.write_text(GITIGNORE, encoding="utf-8")
+        os.replace(ignore_temp, ignore)
     if marker.is_file():
         return
-    marker.parent.mkdir(parents=True, exist_ok=True)
     temp = marker.with_name(marker.name + ".tmp")
     temp.write_text(json.dumps({"project_id": project_id}), encoding="utf-8")
     os.replace(temp, marker)

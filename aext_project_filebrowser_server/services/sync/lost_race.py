@@ -1,7 +1,7 @@
 """After a write to a cloud that ignores preconditions: did it replace a version someone
 else wrote in the moment between our version check and our write?
 
-The check right before each write (`execute._check_version`) leaves a window: a write
+The check right before each write (`steps.check_version`) leaves a window: a write
 landing between that read and ours is replaced without a 412. Where the cloud reveals what
 a write replaced (a version listing: the revision right below ours), a replaced revision
 that is not the one we checked is a lost race. It is not lost data: the cloud keeps it, and

@@ -44,7 +44,7 @@ from ...cloud import client as cloud
 from ...cloud.client import CloudClient
 from ...cloud.errors import CloudError, FileNotFound, InvalidRequest
 from .local_files import resolve_inside, temp_path
-from .plan import Conflict
+from .plan import Conflict, on_disk
 
 __all__ = [
     "MAX_MERGE_BYTES",
@@ -374,7 +374,7 @@ async def describe_conflict(
     try:
         base = await _revision(client, project_id, root, op, op.base_version_id)
         remote = await _revision(client, project_id, root, op, op.remote_version_id)
-        local = await asyncio.to_thread(resolve_inside(root, op.path).read_bytes)
+        local = await asyncio.to_thread(resolve_inside(root, on_disk(op)).read_bytes)
     except (CloudError, OSError, ValueError) as exc:
         return f"merge notebook if it can; not checked now ({type(exc).__name__})"
     if remote is None:

@@ -17,9 +17,11 @@ from ...cloud.errors import AuthRequired, CloudError, Forbidden, ProjectNotFound
 from ...store import files as file_store
 from ...store.engine import Database, read, write
 from ...store.files import FileRecord
+from .file_names import name_key
 from .ignore import IgnoreRules
 from .snapshot import SnapshotResult, take_snapshot
 from .states import BaseFile, LocalSnapshot, RemoteListing
+from .unsyncable import index_remote
 
 
 @dataclass(frozen=True)
@@ -33,9 +35,10 @@ class Observation:
 
 
 def base_of(records: dict[str, FileRecord]) -> dict[str, BaseFile]:
-    """The base rows (paths both sides agreed on) among the store's file records."""
+    """The base rows (paths both sides agreed on) among the store's file records, keyed
+    like the other two states (`file_names.name_key`)."""
     return {
-        path: BaseFile(
+        name_key(path): BaseFile(
             path, r.base_sha256, r.base_version_id, r.base_size or 0, r.base_mtime_ns or 0
         )
         for path, r in records.items()
@@ -46,7 +49,8 @@ def base_of(records: dict[str, FileRecord]) -> dict[str, BaseFile]:
 async def list_remote(
     client: CloudClient, project_id: str
 ) -> tuple[RemoteListing, CloudError | None]:
-    """The complete cloud listing, or an incomplete one and the reason.
+    """The complete cloud listing (keyed and sorted out by `unsyncable.index_remote`), or
+    an incomplete one and the reason.
 
     Authentication and not-found errors are raised: they are answers, not outages.
     """
@@ -56,7 +60,7 @@ async def list_remote(
         raise
     except CloudError as exc:
         return RemoteListing({}, complete=False), exc
-    return RemoteListing({f.path: f for f in listed}, complete=True), None
+    return index_remote(listed), None
 
 
 async def observe_project(

@@ -38,6 +38,12 @@ base rows, which transfer nothing. What a direction may not do is reported in `s
 a reason (a file changed on both sides: "changed on both sides; run sync"). Ignored paths get
 no operation and are never deleted on the other side; unreadable local files are skipped.
 
+Names (`file_names`, `unsyncable`): paths are matched by their NFC form; an operation's
+`path` is the cloud's name (the NFC key when the cloud has none) and `local_path`, when set,
+the name on disk, which every local step uses, so a file is never renamed for its Unicode
+form. Names one side cannot hold are skipped with their reason and their paths get no
+operation on either side.
+
 Safety gates (a `GateTrip` empties the plan): `remote_listing_incomplete` and
 `local_folder_missing` always apply; `one_side_empty` and `mass_delete` (more than half of
 the tracked files and more than `MASS_DELETE_MIN_FILES` deleted on one side) yield to
@@ -59,6 +65,7 @@ from .ignore import IgnoreRules, is_ignored
 from .names import conflict_copy_path
 from .states import BaseFile, CloudFile, LocalFile, LocalSnapshot, RemoteListing
 from .status import SyncCase, classify
+from .unsyncable import blocked_keys, left_alone
 
 __all__ = [
     "MASS_DELETE_MIN_FILES",
@@ -77,6 +84,7 @@ __all__ = [
     "Skipped",
     "TrashLocal",
     "Upload",
+    "on_disk",
     "plan_sync",
 ]
 
@@ -102,6 +110,7 @@ class Upload:
     sha256: str
     if_match: str | None
     reason: str
+    local_path: str | None = None  # the name on disk when it is not `path` (NFD, case)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -115,6 +124,7 @@ class Download:
     size: int  # 0 when the cloud listed no size
     expect_local_sha256: str | None
     reason: str
+    local_path: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -135,6 +145,7 @@ class TrashLocal:
     path: str
     expect_local_sha256: str
     reason: str
+    local_path: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -148,6 +159,7 @@ class RecordBase:
     size: int
     mtime_ns: int
     reason: str
+    local_path: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -174,9 +186,15 @@ class Conflict:
     base_version_id: str | None
     notebook: bool
     reason: str
+    local_path: str | None = None
 
 
 Operation = Upload | Download | DeleteRemote | TrashLocal | RecordBase | DropBase | Conflict
+
+
+def on_disk(op: Operation) -> str:
+    """The name of the operation's file in the project folder."""
+    return getattr(op, "local_path", None) or op.path
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,6 +261,7 @@ def plan_sync(
     restricts the plan to those files and folders (None: the whole project). `who`, `where`
     and `now` name conflict copies.
     """
+    alone = left_alone(local, remote, base)
     everything = frozenset(local.files) | set(remote.files) | set(base) | set(local.unreadable)
     visible = frozenset(p for p in everything if not is_ignored(rules, p))
     tracked = len(visible.intersection(base))
@@ -252,10 +271,11 @@ def plan_sync(
     scope = _scope(paths)
     planned = sorted(visible if scope is None else (p for p in visible if _in_scope(p, scope)))
     unreadable = frozenset(local.unreadable)
+    untouched = unreadable | blocked_keys(alone)
     states = (
         _PathState(p, local.files.get(p), remote.files.get(p), base.get(p))
         for p in planned
-        if p not in unreadable
+        if p not in untouched
     )
     naming = _ConflictNaming(who, where, now, taken=everything)
     operations, blocked = _decide(states, direction, naming)
@@ -263,6 +283,11 @@ def plan_sync(
     if gate is not None:
         return Plan(operations=(), gate=gate)
     skipped = [Skipped(p, _UNREADABLE_REASON) for p in planned if p in unreadable]
+    skipped += [
+        Skipped(name, reason)
+        for name, reason in alone.items()
+        if not is_ignored(rules, name) and _in_scope(name, scope)
+    ]
     return Plan(
         operations=tuple(operations), skipped=tuple(sorted([*skipped, *blocked], key=_by_path))
     )
@@ -280,10 +305,22 @@ _UNREADABLE_REASON = "the local file could not be read; it is left alone on both
 
 
 class _PathState(NamedTuple):  # one per planned path: a tuple is cheap to build (states.py)
-    path: str
+    path: str  # the key: the NFC form of the name (see `file_names.name_key`)
     local: LocalFile | None
     remote: CloudFile | None
     base: BaseFile | None
+
+
+def _cloud_path(state: _PathState) -> str:
+    """The name the cloud has for the file, else the key (a new file is uploaded in NFC)."""
+    return state.remote.path if state.remote is not None else state.path
+
+
+def _local_path(state: _PathState) -> str | None:
+    """The name on disk when it differs from the operation's path, else None."""
+    if state.local is None or state.local.path == _cloud_path(state):
+        return None
+    return state.local.path
 
 
 @dataclass(frozen=True, slots=True)
@@ -343,11 +380,12 @@ def _upload_as(
     def build(state: _PathState) -> Upload:
         local = _present(state.local)
         return Upload(
-            path=state.path,
+            path=_cloud_path(state),
             size=local.size,
             sha256=local.sha256,
             if_match=if_match(state),
             reason=reason,
+            local_path=_local_path(state),
         )
 
     return build
@@ -357,12 +395,13 @@ def _download_as(reason: str, *, replace_local: bool) -> Callable[[_PathState], 
     def build(state: _PathState) -> Download:
         remote = _present(state.remote)
         return Download(
-            path=state.path,
+            path=remote.path,
             version_id=remote.file_version_id,
             sha256=remote.sha256,
             size=remote.size or 0,
             expect_local_sha256=_present(state.local).sha256 if replace_local else None,
             reason=reason,
+            local_path=_local_path(state),
         )
 
     return build
@@ -373,12 +412,13 @@ def _record_base_as(reason: str) -> Callable[[_PathState], RecordBase]:
         # Every row that records a base has the local bytes equal to the listed remote hash.
         local, remote = _present(state.local), _present(state.remote)
         return RecordBase(
-            path=state.path,
+            path=remote.path,
             sha256=local.sha256,
             version_id=remote.file_version_id,
             size=local.size,
             mtime_ns=local.mtime_ns,
             reason=reason,
+            local_path=_local_path(state),
         )
 
     return build
@@ -386,7 +426,7 @@ def _record_base_as(reason: str) -> Callable[[_PathState], RecordBase]:
 
 def _delete_remote(state: _PathState) -> DeleteRemote:
     return DeleteRemote(
-        path=state.path,
+        path=_present(state.remote).path,
         if_match=_present(state.remote).file_version_id,
         reason="deleted locally",
     )
@@ -394,9 +434,10 @@ def _delete_remote(state: _PathState) -> DeleteRemote:
 
 def _trash_local(state: _PathState) -> TrashLocal:
     return TrashLocal(
-        path=state.path,
+        path=_cloud_path(state),
         expect_local_sha256=_present(state.local).sha256,
         reason="deleted in the cloud; the local file goes to the project's trash",
+        local_path=_local_path(state),
     )
 
 
@@ -407,7 +448,7 @@ def _drop_base(state: _PathState) -> DropBase:
 def _conflict(state: _PathState, copy_path: str) -> Conflict:
     local, remote = _present(state.local), _present(state.remote)
     return Conflict(
-        path=state.path,
+        path=remote.path,
         copy_path=copy_path,
         local_sha256=local.sha256,
         local_size=local.size,
@@ -417,6 +458,7 @@ def _conflict(state: _PathState, copy_path: str) -> Conflict:
         base_version_id=state.base.version_id if state.base is not None else None,
         notebook=state.path.endswith(".ipynb"),
         reason="changed on both sides; the cloud keeps the path, the local edit goes to a copy",
+        local_path=_local_path(state),
     )
 
 
@@ -525,10 +567,12 @@ def _gate_on_states(
             "before: the folder may be unmounted, moved or replaced. Nothing was changed.",
             forceable=False,
         )
-    local_count = len(visible.intersection(local.files)) + len(
-        visible.intersection(local.unreadable)
+    local_count = (
+        len(visible.intersection(local.files))
+        + len(visible.intersection(local.unreadable))
+        + len(local.unsyncable)
     )
-    remote_count = len(visible.intersection(remote.files))
+    remote_count = len(visible.intersection(remote.files)) + len(remote.unsyncable)
     if force or not tracked or (local_count == 0) == (remote_count == 0):
         return None
     empty_side = "project folder" if local_count == 0 else "cloud project"

@@ -6,6 +6,12 @@ re-hashed, so a no-change check costs about one `stat` per file. A file that cha
 it is hashed is hashed again, and reported as unreadable if it keeps changing, so a wrong
 hash is never recorded. Symlinks are not followed out of the project: links to folders are
 skipped, links to files are read only when they resolve inside the project.
+
+Files are keyed by the NFC form of their name (`file_names.name_key`) and keep their name
+on disk in `LocalFile.path`. A name the cloud cannot hold (bytes that are not UTF-8, a
+control character...) is not hashed and never reaches the stat cache (SQLite and JSON hold
+only valid Unicode): it is listed in `unsyncable` with the reason, and so are two names
+that share one NFC form.
 """
 
 from __future__ import annotations
@@ -20,8 +26,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ...store.files import FileRecord
+from . import file_names
+from .file_names import display_name, local_name_problem, name_key
 from .ignore import EXTENSION_FOLDER, PROJECTIGNORE, IgnoreRules, ignore_rules, is_ignored
 from .states import LocalFile, LocalSnapshot
+from .unsyncable import TWO_LOCAL_SPELLINGS
 
 CHUNK = 1024 * 1024
 MARKER_NAME = "project.json"
@@ -132,10 +141,11 @@ def take_snapshot(
 ) -> SnapshotResult:
     """Snapshot `root` against the stat cache `cache` (the store's rows by path)."""
     rules = read_rules(root)
+    named, unsyncable = _by_key(_walk(root, rules))
     files: dict[str, LocalFile] = {}
-    to_hash: list[tuple[str, os.stat_result]] = []
-    for rel, st in _walk(root, rules):
-        row = cache.get(rel)
+    to_hash: list[tuple[str, str, os.stat_result]] = []
+    for key, (rel, st) in named.items():
+        row = cache.get(key)
         if (
             row is not None
             and row.local_sha256
@@ -146,22 +156,22 @@ def take_snapshot(
             )
             == _stat_key(st)
         ):
-            files[rel] = LocalFile(rel, st.st_size, st.st_mtime_ns, st.st_ino, row.local_sha256)
+            files[key] = LocalFile(rel, st.st_size, st.st_mtime_ns, st.st_ino, row.local_sha256)
         else:
-            to_hash.append((rel, st))
+            to_hash.append((key, rel, st))
 
     unreadable: list[str] = []
     updates: list[FileRecord] = []
     hashing_from = time.time_ns()
     with ThreadPoolExecutor(max_workers=hash_workers) as pool:
-        results = pool.map(lambda item: _hash_stable(root / item[0], item[1]), to_hash)
-        for (rel, _), result in zip(to_hash, results, strict=True):
+        results = pool.map(lambda item: _hash_stable(root / item[1], item[2]), to_hash)
+        for (key, rel, _), result in zip(to_hash, results, strict=True):
             if result is None:
-                unreadable.append(rel)
+                unreadable.append(key)
                 continue
             digest, st = result
-            files[rel] = LocalFile(rel, st.st_size, st.st_mtime_ns, st.st_ino, digest)
-            previous = cache.get(rel) or FileRecord(path=rel, status="new_local")
+            files[key] = LocalFile(rel, st.st_size, st.st_mtime_ns, st.st_ino, digest)
+            previous = cache.get(key) or FileRecord(path=key, status="new_local")
             updates.append(
                 replace(
                     previous,
@@ -175,5 +185,29 @@ def take_snapshot(
         files=files,
         marker_present=marker_path(root).is_file(),
         unreadable=tuple(sorted(unreadable)),
+        unsyncable=unsyncable,
+        case_insensitive=file_names.folder_is_case_insensitive(root),
     )
     return SnapshotResult(snapshot, tuple(updates), rules, len(to_hash))
+
+
+def _by_key(
+    walked: Iterator[tuple[str, os.stat_result]],
+) -> tuple[dict[str, tuple[str, os.stat_result]], dict[str, str]]:
+    """The walked files by key, and the names left alone (as shown) with their reason."""
+    named: dict[str, tuple[str, os.stat_result]] = {}
+    spellings: dict[str, list[str]] = {}
+    unsyncable: dict[str, str] = {}
+    for rel, st in walked:
+        problem = local_name_problem(rel)
+        if problem is not None:
+            unsyncable[display_name(rel)] = problem
+            continue
+        key = name_key(rel)
+        if key in named or key in spellings:
+            spellings.setdefault(key, [named.pop(key)[0]] if key in named else []).append(rel)
+            continue
+        named[key] = (rel, st)
+    for names in spellings.values():
+        unsyncable.update(dict.fromkeys(names, TWO_LOCAL_SPELLINGS))
+    return named, unsyncable

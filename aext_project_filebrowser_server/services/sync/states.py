@@ -2,7 +2,10 @@
 
 These are observations, made by the snapshot stage (local), the cloud client (remote) and the
 store (base). They are plain frozen values so the planner stays a pure function of them.
-Paths are project-relative POSIX paths (`"notebooks/analysis.ipynb"`), never absolute.
+Paths are project-relative POSIX paths (`"notebooks/analysis.ipynb"`), never absolute. The
+mappings are keyed by the NFC form of the name (`file_names.name_key`), the form a local
+name and a cloud name must share to be one file; `LocalFile.path` and `CloudFile.path`
+keep each side's own spelling.
 
 `LocalFile` and `BaseFile` are named tuples, not frozen dataclasses: a sync makes one of each
 per file (20,000 for a project of 10,000 files), and a frozen dataclass's `__init__` (one
@@ -12,7 +15,7 @@ per file (20,000 for a project of 10,000 files), and a frozen dataclass's `__ini
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from ...schemas.files import CloudFile
@@ -21,7 +24,8 @@ __all__ = ["BaseFile", "CloudFile", "LocalFile", "LocalSnapshot", "RemoteListing
 
 
 class LocalFile(NamedTuple):
-    """One file of the project folder as the snapshot saw it (content hash included)."""
+    """One file of the project folder as the snapshot saw it (content hash included).
+    `path` is the name on disk, which may be NFD where the key is NFC."""
 
     path: str
     size: int
@@ -46,11 +50,14 @@ class RemoteListing:
 
     `complete` is False when the listing failed or stopped part-way (a page errored, the
     request timed out): the planner then refuses to act, because a missing entry would read
-    as "deleted in the cloud".
+    as "deleted in the cloud". `unsyncable` maps the cloud names this folder cannot hold,
+    or whose entries did not fit, to the reason (`unsyncable.index_remote`): they are not
+    in `files`, and their paths are left alone on both sides.
     """
 
     files: Mapping[str, CloudFile]
     complete: bool
+    unsyncable: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,8 +68,13 @@ class LocalSnapshot:
     A missing marker means the folder is unmounted or was replaced, so its emptiness must
     never be read as "the user deleted everything". `unreadable` lists paths that exist but
     could not be hashed (permissions, locked files): they are neither present nor deleted.
+    `unsyncable` maps the local names the cloud cannot hold (shown by `display_name`) to
+    the reason; they are neither present nor deleted either. `case_insensitive`: the
+    folder's file system folds case (`file_names.folder_is_case_insensitive`).
     """
 
     files: Mapping[str, LocalFile]
     marker_present: bool
     unreadable: tuple[str, ...] = ()
+    unsyncable: Mapping[str, str] = field(default_factory=dict)
+    case_insensitive: bool = False

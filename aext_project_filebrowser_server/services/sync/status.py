@@ -32,8 +32,10 @@ the coarser `FileStatus` users see:
 | both_added_differ             | conflict         |                                          |
 
 `ignored` comes from the project's ignore rules (`path_status`, `project_statuses`), not from
-the three states. A path absent from all three states has no status (`ValueError`); an
-unreadable local file has none either (`path_status` answers None).
+the three states; `unsyncable` from the names one side cannot hold (`unsyncable.left_alone`,
+in `project_statuses`), whose paths get no other status. A path absent from all three
+states has no status (`ValueError`); an unreadable local file has none either (`path_status`
+answers None).
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ from typing import Literal
 from ...schemas.files import FileStatus
 from .ignore import IgnoreRules, is_ignored
 from .states import BaseFile, CloudFile, LocalFile, LocalSnapshot, RemoteListing
+from .unsyncable import blocked_keys, left_alone
 
 __all__ = [
     "FileStatus",
@@ -163,12 +166,22 @@ def project_statuses(
 ) -> dict[str, FileStatus]:
     """Statuses of every path that exists locally or in the cloud, sorted by path.
 
-    Left out: paths only the base still knows (deleted on both sides; nothing to show) and
-    unreadable local files (see `path_status`). Raises `IncompleteListing` like `path_status`.
+    A name left alone (`unsyncable.left_alone`) is `unsyncable` under the name as shown
+    (`ignored` when the ignore rules cover it), and its key gets no other status. Left out:
+    paths only the base still knows (deleted on both sides; nothing to show) and unreadable
+    local files (see `path_status`). Raises `IncompleteListing` like `path_status`.
     """
-    paths = sorted(set(local.files) | set(remote.files) | set(local.unreadable))
-    statuses = {path: path_status(path, local, remote, base, rules) for path in paths}
-    return {path: status for path, status in statuses.items() if status is not None}
+    if not remote.complete:
+        raise IncompleteListing("the cloud listing is incomplete; statuses are unknown")
+    alone = left_alone(local, remote, base)
+    blocked = blocked_keys(alone)
+    paths = (set(local.files) | set(remote.files) | set(local.unreadable)) - blocked
+    statuses: dict[str, FileStatus | None] = {
+        path: path_status(path, local, remote, base, rules) for path in paths
+    }
+    for name in alone:
+        statuses[name] = "ignored" if is_ignored(rules, name) else "unsyncable"
+    return {path: status for path in sorted(statuses) if (status := statuses[path]) is not None}
 
 
 class IncompleteListing(ValueError):
