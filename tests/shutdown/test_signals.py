@@ -1,4 +1,6 @@
-"""SIGINT and SIGTERM stop a server with the extension within 2 s, with no terminal.
+"""SIGINT and SIGTERM stop a server with the extension promptly, with no terminal: within
+2 s, or within a second more than Jupyter Server without the extension takes to exit on the
+same machine in the same run, whichever is longer.
 
 Before the fix, a server started with stdin from /dev/null (how JupyterHub's spawners,
 systemd and CI start it) ignored SIGINT: the KeyboardInterrupt ended the loop without
@@ -20,10 +22,16 @@ import httpx
 import pytest
 from reliability.jupyter_process import connect
 
-from .plain_server import STOPPED_LINE, plain_server
+from .plain_server import STOPPED_LINE, jupyter_own_stop_s, plain_server
 
 EXT = "aext_project_filebrowser_server"
-STOP_BUDGET_S = 2.0
+OUR_SHARE_S = 1.0  # what the extension may add to Jupyter's own exit
+
+
+def stop_budget_s() -> float:
+    """The stop budget: 2 s, or Jupyter's own exit time here plus our share. (A stop that
+    hangs, as before the fix, still fails: it waited forever for the watcher thread.)"""
+    return max(2.0, jupyter_own_stop_s() + OUR_SHARE_S)
 
 
 def create_project(server: Any, title: str) -> dict[str, Any]:
@@ -65,7 +73,7 @@ async def test_signal_stops_the_server_promptly(
         }
         took = started.signal_and_wait(signum)
         log = started.server.log_path.read_text()
-    assert took < STOP_BUDGET_S, f"stopped after {took:.2f} s:\n{log[-3000:]}"
+    assert took < stop_budget_s(), f"stopped after {took:.2f} s:\n{log[-3000:]}"
     assert started.process.returncode == 0, log[-3000:]
     assert STOPPED_LINE in log, log[-3000:]
     print(f"{signal.Signals(signum).name}: exited {took:.2f} s after the signal")
@@ -81,4 +89,4 @@ async def test_second_sigint_still_interrupts(tmp_path: Path, server_config: dic
         started.process.send_signal(signal.SIGINT)
         took = started.signal_and_wait(signal.SIGINT)
         log = started.server.log_path.read_text()
-    assert took < STOP_BUDGET_S, f"stopped after {took:.2f} s:\n{log[-3000:]}"
+    assert took < stop_budget_s(), f"stopped after {took:.2f} s:\n{log[-3000:]}"
