@@ -1,6 +1,6 @@
 """SIGINT and SIGTERM stop a server with the extension promptly, with no terminal: within
-2 s, or within a second more than Jupyter Server without the extension takes to exit on the
-same machine in the same run, whichever is longer.
+2 s, or within the time Jupyter Server without the extension takes to exit on the
+same machine in the same run plus 1.5 s, whichever is longer.
 
 Before the fix, a server started with stdin from /dev/null (how JupyterHub's spawners,
 systemd and CI start it) ignored SIGINT: the KeyboardInterrupt ended the loop without
@@ -25,7 +25,8 @@ from reliability.jupyter_process import connect
 from .plain_server import STOPPED_LINE, jupyter_own_stop_s, plain_server
 
 EXT = "aext_project_filebrowser_server"
-OUR_SHARE_S = 1.0  # what the extension may add to Jupyter's own exit
+# What the extension may add to Jupyter's own exit (benchmarks/server_cost.py measured +0.8 s).
+OUR_SHARE_S = 1.5
 
 
 def stop_budget_s() -> float:
