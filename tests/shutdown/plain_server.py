@@ -56,6 +56,20 @@ class PlainServer:
         self.process.wait()
 
 
+def server_args(home: Path, port: int, token: str) -> list[str]:
+    """`jupyter server` on loopback, rooted at `home/root`, with no browser."""
+    return [
+        str(JUPYTER_SERVER),
+        "--no-browser",
+        "--allow-root",
+        "--ip=127.0.0.1",
+        f"--ServerApp.port={port}",
+        "--ServerApp.port_retries=0",
+        f"--ServerApp.root_dir={home / 'root'}",
+        f"--IdentityProvider.token={token}",
+    ]
+
+
 def start_plain_server(
     home: Path, extension_config: dict[str, Any], env: dict[str, str] | None = None
 ) -> PlainServer:
@@ -78,16 +92,7 @@ def start_plain_server(
     child_env.pop("PYTEST_CURRENT_TEST", None)
     with log_path.open("ab") as log:
         process = subprocess.Popen(
-            [
-                str(JUPYTER_SERVER),
-                "--no-browser",
-                "--allow-root",
-                "--ip=127.0.0.1",
-                f"--ServerApp.port={port}",
-                "--ServerApp.port_retries=0",
-                f"--ServerApp.root_dir={home / 'root'}",
-                f"--IdentityProvider.token={token}",
-            ],
+            server_args(home, port, token),
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=log,
@@ -151,14 +156,7 @@ def jupyter_own_stop_s() -> float:
                 }
                 process = subprocess.Popen(
                     [
-                        str(JUPYTER_SERVER),
-                        "--no-browser",
-                        "--allow-root",
-                        "--ip=127.0.0.1",
-                        f"--ServerApp.port={port}",
-                        "--ServerApp.port_retries=0",
-                        f"--ServerApp.root_dir={home / 'root'}",
-                        "--IdentityProvider.token=own-stop",
+                        *server_args(home, port, "own-stop"),
                         "--ServerApp.jpserver_extensions=aext_project_filebrowser_server=False",
                     ],
                     stdin=subprocess.DEVNULL,
