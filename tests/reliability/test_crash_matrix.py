@@ -475,7 +475,11 @@ async def verify(case: Case, server: JupyterProcess, http: httpx.Client, db: Pat
         f"lost: {v}" for v in lost_versions(case.ledger, [case.project.root], http, case.project.id)
     ]
     if case.scenario == "sync":
-        case.problems += notebook_merge_problems(case.project.root)
+        merge_problems = notebook_merge_problems(case.project.root)
+        if merge_problems:  # say why: what each run reported about the notebook
+            said = [m for run in (case.first, second) if run for m in run.conflicts()]
+            merge_problems.append(f"conflict messages: {said}")
+        case.problems += merge_problems
     check_sides(case, http, db, "after recovery")
 
 

@@ -4,15 +4,21 @@ world is reported as the folder watcher would (`project_changed`, `local_change`
 
 So automatic runs start whenever the scheduler's (very short) quiet period has passed:
 between the world's own passes, right after its edits, in the middle of its mid-sync
-edits. The world's passes wait for a run in progress, as a user would; a plan-and-execute
-pass holds the project in the sync registry, as a run does. Before the invariants are
-checked auto-sync is turned off and the last automatic run awaited, so the checks look at
-a world that holds still. The invariants are the same: convergence, nothing lost.
+edits. On a fast machine the world's own passes may always win that race, so two worlds in
+three whose changes include a local write first wait for the automatic attempt that write
+must start (a plan, then a run unless there is nothing to do; a world fails when none
+comes): the run keeps exercising automatic runs on any machine, and the other third leaves
+the interleaving to chance. The world's passes wait for a run in progress, as a user
+would; a plan-and-execute pass holds the project in the sync registry, as a run does.
+Before the invariants are checked auto-sync is turned off and the last automatic run
+awaited, so the checks look at a world that holds still. The invariants are the same:
+convergence, nothing lost.
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import Counter
 from typing import Any
 
@@ -32,6 +38,8 @@ from .harness import Engine, _World
 #: Short delays: automatic runs land between and inside the world's own steps.
 TIMING = Timing(quiet=0.02, max_wait=0.2, retry=0.05, retry_max=0.5)
 BUSY_TRIES = 500
+#: How long a save may go without an automatic attempt before the world fails.
+AUTO_START_S = 10.0
 
 
 class AutoWorld(_World):
@@ -42,6 +50,9 @@ class AutoWorld(_World):
     ) -> None:
         super().__init__(engine, spec)
         self.scheduler, self.tally = scheduler, tally
+        self.saved_in_changes = False
+        self.last_save = 0.0
+        self.waits_for_automatic_run = spec.seed % 3 != 0
 
     async def create_project(self) -> None:
         await super().create_project()
@@ -56,7 +67,26 @@ class AutoWorld(_World):
     def _saved(self) -> None:
         """What the folder watcher reports after a local write or delete."""
         if self.project_id:
+            self.saved_in_changes |= self.phase == "changes"
+            self.last_save = time.monotonic()  # the scheduler's clock
             self.ctx.events.project_changed(self.project_id, "local_change")
+
+    async def converge(self, passes: tuple[PassSpec, ...]) -> None:
+        if self.phase == "changes" and self.saved_in_changes and self.waits_for_automatic_run:
+            await self._automatic_attempt_started()
+        self.waits_for_automatic_run = False  # once: the world's own edits, before its passes
+        await super().converge(passes)
+
+    async def _automatic_attempt_started(self) -> None:
+        """Wait until the scheduler took up the last save (or fail the world)."""
+        deadline = time.monotonic() + AUTO_START_S
+        while time.monotonic() < deadline:
+            pending = self.scheduler.pending.get(self.project_id)
+            if pending is not None and pending.last_check >= self.last_save:
+                self.tally["worlds that waited for an automatic attempt"] += 1
+                return
+            await asyncio.sleep(0.01)
+        raise self.fail(f"no automatic attempt within {AUTO_START_S} s of a save")
 
     def write_local(self, path: str, content: bytes) -> None:
         super().write_local(path, content)
@@ -107,6 +137,7 @@ class AutoWorld(_World):
     async def _hold_still(self) -> None:
         """Auto-sync off, and no automatic attempt or run of the project left under way."""
         await self._set_mode("off")
+        self.waits_for_automatic_run = False
         for _ in range(BUSY_TRIES):
             attempt = self.scheduler.attempts.get(self.project_id)
             if attempt is not None:

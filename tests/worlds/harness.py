@@ -171,14 +171,20 @@ def sha(content: bytes) -> str:
 # --- the trees --------------------------------------------------------------------------------
 
 
-def local_tree(root: Path) -> dict[str, bytes]:
-    """Every file in the folder but the extension's own, by relative posix path."""
+def local_tree(root: Path, *, moving: bool = False) -> dict[str, bytes]:
+    """Every file in the folder but the extension's own, by relative posix path.
+    `moving`: a sync may be running (an automatic one), so a file listed may be gone (moved
+    to its conflict copy) by the time it is read: skip it."""
     tree = {}
     for folder, dirs, files in os.walk(root):
         dirs[:] = [d for d in dirs if d != EXTENSION_FOLDER]
         for name in files:
             path = Path(folder, name)
-            tree[path.relative_to(root).as_posix()] = path.read_bytes()
+            try:
+                tree[path.relative_to(root).as_posix()] = path.read_bytes()
+            except FileNotFoundError:
+                if not moving:
+                    raise
     return tree
 
 
@@ -336,16 +342,19 @@ class _World:
         target = self.root / path
         self.forget_local(path)
         target.parent.mkdir(parents=True, exist_ok=True)
-        # Editors write in place or replace the file; the choice is part of the content.
-        if sha(os.fsencode(path) + content)[0] in "01234567":
-            target.write_bytes(content)
-        else:
-            temp = target.with_name(f".~world-{uuid.uuid4().hex}")
-            temp.write_bytes(content)
-            os.replace(temp, target)
-        if self.spec.coarse_mtime:
-            st = target.stat()
-            os.utime(target, ns=(st.st_atime_ns, st.st_mtime_ns // 10**9 * 10**9))
+        # Editors write in place or replace the file; the choice is part of the content. The
+        # coarse mtime is set through the open file, not the name: an automatic sync may move
+        # the file to its conflict copy the moment it is written.
+        in_place = sha(os.fsencode(path) + content)[0] in "01234567"
+        written = target if in_place else target.with_name(f".~world-{uuid.uuid4().hex}")
+        with open(written, "wb") as file:
+            file.write(content)
+            file.flush()
+            if self.spec.coarse_mtime:
+                st = os.fstat(file.fileno())
+                os.utime(file.fileno(), ns=(st.st_atime_ns, st.st_mtime_ns // 10**9 * 10**9))
+        if not in_place:
+            os.replace(written, target)
         self.local_ledger[(path, sha(content))] = content
         self.local_names.add(path)
 
@@ -398,7 +407,7 @@ class _World:
     # --- passes ---------------------------------------------------------------------------
 
     def record_local_state(self) -> None:
-        for path, content in local_tree(self.root).items():
+        for path, content in local_tree(self.root, moving=True).items():
             self.local_ledger[(path, sha(content))] = content
 
     def _hook(self, changes: tuple[Change, ...]) -> Any:

@@ -6,14 +6,17 @@ equal to the base, and removed files are moved into the project's trash folder.
 
 from __future__ import annotations
 
+import ctypes
 import errno
 import json
 import os
 import stat
+import sys
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import cast
 
 from .ignore import EXTENSION_FOLDER
 
@@ -152,18 +155,66 @@ def move_aside(root: Path, relative: str, copy_relative: str) -> Path:
     """Rename a project file to a new name (a conflict copy); refuses to overwrite."""
     source = resolve_inside(root, relative)
     target = resolve_inside(root, copy_relative)
-    if target.exists():
-        raise LocalChanged(f"conflict copy {copy_relative!r} already exists")
     target.parent.mkdir(parents=True, exist_ok=True)
     try:
-        os.link(source, target)  # fails if the target appeared meanwhile
+        rename_no_replace(source, target)
     except FileExistsError:
         raise LocalChanged(f"conflict copy {copy_relative!r} already exists") from None
-    except OSError:  # no hard links on this file system
-        os.rename(source, target)
-        return target
-    source.unlink()  # the content is safe under its new name
     return target
+
+
+_RENAME_NOREPLACE = 1  # linux/fs.h
+_AT_FDCWD = -100
+
+
+def _libc_renameat2() -> Callable[..., int] | None:
+    if sys.platform != "linux":
+        return None
+    try:
+        function = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):  # glibc < 2.28, musl without it
+        return None
+    function.argtypes = [
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_uint,
+    ]
+    function.restype = ctypes.c_int
+    return cast(Callable[..., int], function)
+
+
+_renameat2 = _libc_renameat2()
+
+
+def rename_no_replace(source: Path, target: Path) -> None:
+    """Move `source` to `target` in one step, never replacing a `target` that exists
+    (FileExistsError). Linux: `renameat2(RENAME_NOREPLACE)`, atomic. Elsewhere, or where
+    the file system lacks it: a hard link (which refuses an existing target), then the old
+    name is removed only while it is still the same file — a user's save that replaced the
+    file in the meantime is never removed (LocalChanged; both files stay)."""
+    if _renameat2 is not None:
+        names = (os.fsencode(source), os.fsencode(target))
+        if _renameat2(_AT_FDCWD, names[0], _AT_FDCWD, names[1], _RENAME_NOREPLACE) == 0:
+            return
+        code = ctypes.get_errno()
+        if code == errno.EEXIST:
+            raise FileExistsError(code, os.strerror(code), str(target))
+        if code not in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):
+            raise OSError(code, os.strerror(code), str(source))
+    try:
+        os.link(source, target)
+    except FileExistsError:
+        raise
+    except OSError:  # no hard links on this file system: rename after a last check
+        if os.path.lexists(target):
+            raise FileExistsError(errno.EEXIST, "exists", str(target)) from None
+        os.rename(source, target)
+        return
+    if not os.path.samestat(os.stat(source), os.stat(target)):
+        raise LocalChanged(f"{source.name!r} was replaced during the move; both are kept")
+    source.unlink()
 
 
 # Keeps the extension's folder (temp files, trash, the marker) out of a git repository
