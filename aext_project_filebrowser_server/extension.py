@@ -92,9 +92,12 @@ class ProjectFileBrowserApp(ExtensionApp):
     )
 
     sync_concurrency = Int(
-        4,
+        32,
         config=True,
-        help="How many files a push, pull or sync transfers at once (1-64).",
+        help="""The most files a push, pull or sync transfers at once (1-64). A run starts
+        with 4 and goes up to this while the cloud's answers stay as fast (a link with a long
+        round trip needs many in flight), and down again when they slow or the cloud answers
+        429/503. 1: one file at a time.""",
     )
 
     cloud_timeout = Float(
@@ -291,6 +294,7 @@ class ProjectFileBrowserApp(ExtensionApp):
             settings.api_version,
             timeout=self.cloud_timeout,
             retry_attempts=self.cloud_retry_attempts,
+            max_connections=max(16, settings.sync_concurrency),  # one per file in flight
             credential=credential,
         )
         context = AppContext(settings, db, migration, cloud, EventBus(), SyncRegistry())

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import httpx
 
+from . import pacing
 from .answers import read_capped, redact, status_error, transport_error
 from .errors import FileNotFound, InvalidCloudResponse
 from .sending import Replay, auth_headers, retrying
@@ -71,25 +72,26 @@ async def download_file(
         sent_headers = headers
         for hop in range(MAX_REDIRECTS + 1):
             try:
-                async with client.http.stream("GET", target, headers=sent_headers) as resp:
-                    location = resp.headers.get("Location")
-                    if resp.status_code in _REDIRECTS and location and hop < MAX_REDIRECTS:
-                        target = target.join(location)
-                        sent_headers = plain  # never the credential to the storage
-                        continue
-                    if resp.status_code >= 300:
-                        content = await read_capped(resp)
-                        raise status_error(
-                            client,
-                            "GET",
-                            resp.request.url,
-                            resp.status_code,
-                            resp.headers,
-                            content,
-                            FileNotFound,
-                        )
-                    api_etag = _unquote_etag(resp.headers.get("ETag")) if hop == 0 else None
-                    return await _receive(client, resp, dest, durable, version or api_etag)
+                with pacing.waiting_on_cloud():
+                    async with client.http.stream("GET", target, headers=sent_headers) as resp:
+                        location = resp.headers.get("Location")
+                        if resp.status_code in _REDIRECTS and location and hop < MAX_REDIRECTS:
+                            target = target.join(location)
+                            sent_headers = plain  # never the credential to the storage
+                            continue
+                        if resp.status_code >= 300:
+                            content = await read_capped(resp)
+                            raise status_error(
+                                client,
+                                "GET",
+                                resp.request.url,
+                                resp.status_code,
+                                resp.headers,
+                                content,
+                                FileNotFound,
+                            )
+                        api_etag = _unquote_etag(resp.headers.get("ETag")) if hop == 0 else None
+                        return await _receive(client, resp, dest, durable, version or api_etag)
             except httpx.TransportError as exc:
                 raise transport_error(client, "GET", url, exc) from None
         raise AssertionError("unreachable")  # pragma: no cover

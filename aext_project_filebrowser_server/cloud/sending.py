@@ -40,6 +40,7 @@ import httpx
 import stamina
 from pydantic import BaseModel
 
+from . import pacing
 from .answers import Page, parse_model, parse_page, status_error, transport_error
 from .credentials import refresh_credential
 from .errors import (
@@ -107,6 +108,10 @@ async def _with_backoff(
     def should_retry(exc: Exception) -> bool | float:
         if isinstance(exc, CloudUnavailable) and exc.processed is None:
             log.ambiguous = True
+        if isinstance(exc, RateLimited) or (
+            isinstance(exc, CloudUnavailable) and exc.status == 503
+        ):
+            pacing.report_throttled(getattr(exc, "retry_after", None))  # the run slows down
         if isinstance(exc, RateLimited):
             if exc.retry_after is None:
                 return True
@@ -154,14 +159,15 @@ async def send_once(
 ) -> httpx.Response:
     """One HTTP exchange; the body is read. Any failure is a `CloudError`."""
     try:
-        resp = await client.http.request(
-            method,
-            url,
-            params=params,
-            json=json_body,
-            content=content,
-            headers=auth_headers(client, headers) if auth else dict(headers or {}),
-        )
+        with pacing.waiting_on_cloud():
+            resp = await client.http.request(
+                method,
+                url,
+                params=params,
+                json=json_body,
+                content=content,
+                headers=auth_headers(client, headers) if auth else dict(headers or {}),
+            )
     except httpx.TransportError as exc:
         raise transport_error(client, method, url, exc) from None
     if resp.status_code >= 300:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 
-from . import scen_api, scen_transfer, scen_tree
+from . import scen_api, scen_network, scen_transfer, scen_tree
 from .config import FULL, SMOKE, Profile
 from .env import Env, build_env, cleanup
 from .procs import stop_all
@@ -24,6 +24,7 @@ GROUPS: dict[str, Callable[[Env], list[Row]]] = {
     "big": scen_transfer.big_file,
     "tree": scen_tree.tree_sync,
     "api": scen_api.api_rows,
+    "net": scen_network.network_rows,
 }
 PROFILABLE = (
     "push_small",
@@ -34,6 +35,10 @@ PROFILABLE = (
     "changed",
     "get_projects",
     "ws_fanout",
+    "net_push_50ms",
+    "net_pull_50ms",
+    "net_push_10ms",
+    "net_pull_10ms",
 )
 
 

@@ -30,6 +30,8 @@ class Profile:
     api_requests: int
     ws_clients: int
     ws_trials: int
+    # through the user-space link (netem.py): round-trip times, in ms
+    net_rtts_ms: tuple[float, ...] = (50.0, 10.0)
 
 
 FULL = Profile(
@@ -66,4 +68,5 @@ SMOKE = Profile(
     api_requests=30,
     ws_clients=10,
     ws_trials=3,
+    net_rtts_ms=(50.0,),
 )

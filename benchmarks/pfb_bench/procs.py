@@ -6,6 +6,7 @@ a log file in the work dir; `Proc.stop` ends exactly that process (by its pid).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -216,6 +217,40 @@ def start_webdav(root: Path, log_dir: Path) -> Proc:
     url = f"http://127.0.0.1:{port}"
     _wait_http(url + "/", popen, {}, "rclone serve webdav", log_path)
     return Proc("webdav", popen, url, log_path, log)
+
+
+def start_netem(name: str, target_url: str, rtt_ms: float, log_dir: Path) -> Proc:
+    """The user-space link (`netem.py`) in front of `target_url`: every byte `rtt_ms / 2`
+    late in each direction. Its URL replaces the target's."""
+    target = httpx.URL(target_url)
+    port = free_port()
+    log_path = log_dir / f"netem-{name}.log"
+    log = log_path.open("wb")
+    popen = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "pfb_bench.netem",
+            "--listen",
+            str(port),
+            "--target",
+            f"{target.host}:{target.port}",
+            "--rtt-ms",
+            str(rtt_ms),
+        ],
+        cwd=Path(__file__).resolve().parents[1],
+        stdin=subprocess.DEVNULL,
+        stdout=log,
+        stderr=log,
+    )
+    url = f"http://127.0.0.1:{port}{target.raw_path.decode().rstrip('/')}"
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline:  # listening: a connection is accepted
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1):
+            return Proc(f"netem-{name}", popen, url, log_path, log)
+        time.sleep(0.05)
+    popen.kill()
+    raise RuntimeError(f"the link to {target_url} did not start{_log_tail(log_path)}")
 
 
 def rclone_bin() -> str:

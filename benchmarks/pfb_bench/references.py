@@ -64,11 +64,11 @@ class Rclone:
     def _args(self, *args: str) -> list[str]:
         return [self.bin, "--config", str(self.config), "-q", *args]
 
-    def push(self, source: Path, remote_dir: str) -> Command:
-        return run_command(self._args("copy", str(source), f"dav:{remote_dir}"))
+    def push(self, source: Path, remote_dir: str, *extra: str) -> Command:
+        return run_command(self._args("copy", *extra, str(source), f"dav:{remote_dir}"))
 
-    def pull(self, remote_dir: str, dest: Path) -> Command:
-        return run_command(self._args("copy", f"dav:{remote_dir}", str(dest)))
+    def pull(self, remote_dir: str, dest: Path, *extra: str) -> Command:
+        return run_command(self._args("copy", *extra, f"dav:{remote_dir}", str(dest)))
 
     def bisync(self, local: Path, remote_dir: str, *, resync: bool = False) -> float:
         extra = ["--resync"] if resync else []

@@ -175,10 +175,10 @@ async def test_a_second_request_for_a_running_project_is_refused(jp_ws_fetch, ma
     ws.close()
 
 
-async def test_cancel_stops_after_the_files_in_flight(jp_ws_fetch, make_project, replica):
+async def test_cancel_stops_after_the_files_in_flight(jp_ws_fetch, make_project, dialect_replica):
     project = await make_project()
     write_tree(project.root, {f"many/{i}.txt": f"file {i}".encode() for i in range(80)})
-    replica.set_faults("latency=40ms")
+    dialect_replica.set_faults("latency=40ms")  # the server's replica, in either dialect
     try:
         ws = await jp_ws_fetch("aext_project_filebrowser_server", "ws")
         ws.write_message(json.dumps({"type": "push", "request_id": "r1", "project_id": project.id}))
@@ -192,7 +192,7 @@ async def test_cancel_stops_after_the_files_in_flight(jp_ws_fetch, make_project,
                 break
         ws.close()
     finally:
-        replica.set_faults("")
+        dialect_replica.set_faults("")
     assert message["type"] == "completed"
     summary = message["summary"]
     assert summary["result"] == "cancelled"

@@ -17,7 +17,7 @@ versions; the version replaced was the base, which the cloud keeps as a revision
 The parts, one job each: `outcome` (what runs and what it reports), `operations` (one
 operation of each kind), `conflict_run` (notebook merge, else both versions kept) and
 `steps` (the checks, verified downloads and guarded renames they share). This module runs a
-whole plan: journal, bounded concurrency, progress, grouped commits.
+whole plan: journal, paced concurrency (`cloud.pacing`), progress, grouped commits.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from ...cloud.pacing import Pacer
 from ...crashpoints import crash_point
 from ...store import files as file_store
 from ...store import journal
@@ -89,11 +90,15 @@ async def execute_plan(
     *,
     run_id: int | None,
     concurrency: int = 4,
+    pacer: Pacer | None = None,
     cancel: asyncio.Event | None = None,
     on_progress: ProgressCallback | None = None,
     on_conflict: ConflictCallback | None = None,
 ) -> ExecutionReport:
-    """Run every operation of `plan`; returns when all finished or after a cancel."""
+    """Run every operation of `plan`; returns when all finished or after a cancel.
+    `pacer` sets how many run at once (see `cloud.pacing`; default: one that grows up to
+    `concurrency`)."""
+    pacer = pacer if pacer is not None else Pacer(cap=concurrency)
     operations = list(plan.operations)
     report = ExecutionReport()
     if not operations:
@@ -130,8 +135,11 @@ async def execute_plan(
             if cancel is not None and cancel.is_set():
                 report.cancelled = True
                 return
-            op = queue.get_nowait()
-            outcome = await run_operation(target, op)
+            async with pacer.slot():
+                if queue.empty():
+                    return
+                op = queue.get_nowait()
+                outcome = await run_operation(target, op)
             report.outcomes.append(outcome)
             pending.append(outcome)
             done_bytes += _operation_bytes(op)
@@ -146,7 +154,7 @@ async def execute_plan(
                 await _maybe_await(on_progress(progress))
 
     try:
-        await asyncio.gather(*(worker() for _ in range(max(1, concurrency))))
+        await asyncio.gather(*(worker() for _ in range(min(pacer.cap, len(operations)))))
     finally:
         try:
             await flush()

@@ -19,9 +19,11 @@ from pathlib import Path
 from typing import Any
 
 from ...cloud import client as cloud
+from ...cloud import pacing
 from ...cloud.errors import (
     CloudError,
 )
+from ...cloud.pacing import Pacer
 from ...context import AppContext
 from ...schemas.projects import LocalProject
 from ...store import projects as project_store
@@ -191,6 +193,7 @@ async def _execute_passes(
     publisher: _Publisher,
     who: str,
     force: bool,
+    pacer: Pacer,
 ) -> tuple[ExecutionReport, list[str]]:
     """Execute the plan, then re-plan what went stale, a bounded number of times."""
     assert ctx.db is not None and project.local_path is not None
@@ -204,7 +207,7 @@ async def _execute_passes(
             target,
             plan,
             run_id=run_id,
-            concurrency=ctx.settings.sync_concurrency,
+            pacer=pacer,
             cancel=running.cancel,
             on_progress=publisher.progress,
             on_conflict=publisher.conflict,
@@ -258,6 +261,16 @@ def _run_summary(report: ExecutionReport, result: str, plan: Plan) -> dict[str, 
     }
 
 
+def _network_summary(pacer: Pacer, started: float) -> dict[str, Any]:
+    """How much of the run was spent waiting on the cloud, and how far the pacer went."""
+    return {
+        "seconds": round(time.monotonic() - started, 3),
+        "waiting_s": round(pacer.network_wait_s, 3),
+        "max_in_flight": pacer.max_in_flight,
+        "throttled": pacer.throttled_times,
+    }
+
+
 async def _run(
     ctx: AppContext,
     project: LocalProject,
@@ -270,6 +283,9 @@ async def _run(
     publisher = _Publisher(ctx, running, trigger)
     run_id = await write(ctx.db, runs.start_run, project.id, running.direction, trigger)
     result, summary, failure = "failed", {}, None
+    started = time.monotonic()
+    pacer = Pacer(cap=ctx.settings.sync_concurrency)
+    pacing.CURRENT.set(pacer)  # this task's context: its requests report to this run
     try:
         # Partial downloads of a server killed mid-run; this run owns the project now.
         await asyncio.to_thread(clear_stale_temp, Path(project.local_path or "."))
@@ -288,10 +304,11 @@ async def _run(
         else:
             publisher.send("accepted", plan=_summary(plan))
             report, stale = await _execute_passes(
-                ctx, project, running, plan, run_id, publisher, who, force
+                ctx, project, running, plan, run_id, publisher, who, force, pacer
             )
             result = _result(report, stale)
             summary = _run_summary(report, result, plan)
+            summary["network"] = _network_summary(pacer, started)
             await asyncio.to_thread(
                 write_marker, marker_path(Path(project.local_path or ".")), project.id
             )
