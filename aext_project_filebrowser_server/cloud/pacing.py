@@ -75,7 +75,7 @@ class Pacer:
         finally:
             self.in_flight -= 1
             self.observe(time.monotonic() - started)
-            await self._notify()
+            await self._wake()
 
     async def _acquire(self) -> None:
         async with self._changed:
@@ -89,9 +89,11 @@ class Pacer:
             self.in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self.in_flight)
 
-    async def _notify(self) -> None:
+    async def _wake(self) -> None:
+        """Wake as many waiting operations as may start now (not all of them: with 32
+        waiting, waking every one on each completion cost more CPU than the transfers)."""
         async with self._changed:
-            self._changed.notify_all()
+            self._changed.notify(max(0, self.limit - self.in_flight))
 
     def observe(self, seconds: float) -> None:
         """One operation took `seconds`; at the end of a window, adjust the limit."""

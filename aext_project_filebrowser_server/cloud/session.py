@@ -25,6 +25,7 @@ import httpx
 from .._version import __version__
 from .credentials import Credential
 from .errors import InvalidCloudResponse, InvalidRequest
+from .pools import pooled_transport
 from .transfer import CloudTransport
 
 DEFAULT_API_VERSION = "2023.11.28"
@@ -132,13 +133,11 @@ def make_cloud_client(
         raise ValueError(f"cloud base URL must be an http(s) URL, got {base_url!r}")
     policy = retry_policy or RetryPolicy(attempts=retry_attempts, timeout=retry_timeout)
     if transport is None:
-        transport = CloudTransport(  # reads the socket in large pieces: see its docstring
-            limits=httpx.Limits(
-                max_connections=max_connections,
-                max_keepalive_connections=max_connections,
-                keepalive_expiry=30.0,
-            ),
-            retries=0,  # retries are ours: see cloud.requests
+        ssl_context = httpx.create_ssl_context()  # one for all pools
+        transport = pooled_transport(  # pools of a few connections: see `pools`
+            max_connections,
+            # each reads the socket in large pieces (see CloudTransport); retries are ours
+            lambda limits: CloudTransport(limits=limits, retries=0, ssl_context=ssl_context),
         )
     http = httpx.AsyncClient(
         transport=transport,

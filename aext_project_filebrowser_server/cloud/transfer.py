@@ -443,11 +443,17 @@ class CloudTransport(httpx.AsyncHTTPTransport):
     """
 
     def __init__(
-        self, *, limits: httpx.Limits, retries: int = 0, read_size: int = NETWORK_READ_SIZE
+        self,
+        *,
+        limits: httpx.Limits,
+        retries: int = 0,
+        read_size: int = NETWORK_READ_SIZE,
+        ssl_context: ssl.SSLContext | None = None,
     ) -> None:
-        # One SSL context for both pools (the one httpx builds is replaced below): each
-        # loads the CA bundle, ~1 MiB of every user's server.
-        ssl_context = httpx.create_ssl_context()
+        # One SSL context for both pools (the one httpx builds is replaced below), and for
+        # every pool of a `pools.ShardedTransport`: each loads the CA bundle, ~1 MiB of
+        # every user's server.
+        ssl_context = ssl_context or httpx.create_ssl_context()
         super().__init__(verify=ssl_context, limits=limits, retries=retries)
         self._pool = httpcore.AsyncConnectionPool(
             ssl_context=ssl_context,

@@ -61,6 +61,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help=f"attach py-spy to the server during our runs of these: {','.join(PROFILABLE)}",
     )
     parser.add_argument("--no-rclone", action="store_true", help="skip rclone and curl")
+    parser.add_argument(
+        "--rtt", help="round trips of the net group in ms, comma-separated (default 50,10)"
+    )
     parser.add_argument("--work", type=Path, help="work dir (default: a new temp dir)")
     parser.add_argument("--keep", action="store_true", help="keep the work dir")
     parser.add_argument(
@@ -77,6 +80,9 @@ def main(argv: list[str] | None = None) -> int:
     profile: Profile = SMOKE if args.smoke else FULL
     if args.runs:
         profile = Profile(**{**profile.__dict__, "runs": args.runs})
+    if args.rtt:
+        rtts = tuple(float(x) for x in args.rtt.split(","))
+        profile = Profile(**{**profile.__dict__, "net_rtts_ms": rtts})
     groups = [g.strip() for g in args.only.split(",") if g.strip()]
     unknown = set(groups) - set(GROUPS)
     if unknown:

@@ -143,12 +143,13 @@ def _through_link(env: Env, rtt: float) -> list[Row]:
 
 def _network_note(result: wsclient.RunResult) -> str:
     """What the run's summary says about its time waiting on the cloud."""
-    summary = result.message.get("summary", {})
-    waited = summary.get("network_wait_s")
-    in_flight = summary.get("max_in_flight")
-    if waited is None:
+    network = result.message.get("summary", {}).get("network")
+    if not network:
         return ""
-    return f", {waited:.2f} s waiting on the network, up to {in_flight} requests in flight"
+    return (
+        f", {network['waiting_s']:.2f} of {network['seconds']:.2f} s waiting on the cloud, "
+        f"up to {network['max_in_flight']} files in flight"
+    )
 
 
 def _row(
