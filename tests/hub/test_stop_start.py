@@ -28,7 +28,9 @@ from .users import as_user, create_project, run
 # the stops take 0.9-2.6 s, at load 10 up to 4.6 s was seen.
 STOP_BUDGET_S = 8.0
 START_BUDGET_S = 20.0  # a fresh Python process importing jupyter_server on a busy 2-core box
-TREE = {f"data/part-{i:03}.bin": bytes([i]) * (32 * 1024 + i) for i in range(24)}
+# Enough files that a push paced up to 32 in flight (cloud/pacing.py) is still running when
+# the hub's stop lands, 0.5 s in, with each PUT 300 ms late: at least 4 rounds of 32.
+TREE = {f"data/part-{i:03}.bin": bytes([i % 256]) * (32 * 1024 + i) for i in range(160)}
 
 
 def stops_logged(hub: Hub) -> int:
