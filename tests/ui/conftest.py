@@ -59,6 +59,23 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     outcome = yield
     report = outcome.get_result()  # type: ignore[attr-defined]
     setattr(item, f"report_{report.when}", report)
+    if report.when == "call" and report.failed:
+        # CI shows only its console: the server's own account of the failure goes there too.
+        for name, value in getattr(item, "funcargs", {}).items():
+            if isinstance(value, Lab):
+                title = f"lab log ({name}): warnings and the end"
+                report.sections.append((title, log_digest(value)))
+
+
+def log_digest(lab: Lab, tail: int = 40) -> str:
+    """The lab log's warnings, errors and tracebacks, then its last `tail` lines."""
+    try:
+        lines = lab.log().splitlines()
+    except OSError as exc:
+        return f"(no log: {exc})"
+    marks = ("WARNING", "ERROR", "Traceback", "Error:", "[W ", "[E ")
+    flagged = [line for line in lines[:-tail] if any(mark in line for mark in marks)]
+    return "\n".join([*flagged[-60:], "-- the end of the log --", *lines[-tail:]])
 
 
 @pytest.fixture

@@ -7,18 +7,33 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
 PANEL = "#aext-projects-panel"
 SALES_FORECAST = "5a1e5000-f0ec-4a57-8000-000000000001"
 
 
+def show_sidebar(page: Any, tab_id: str, selector: str) -> Any:
+    """Show a left-sidebar widget by clicking its tab unless it is showing (a second click
+    would collapse the sidebar). JupyterLab may still be restoring its layout and open the
+    widget itself between our look and our click, which the click then collapses: so look
+    again after each click, and click again while it stays hidden."""
+    widget = page.locator(selector)
+    for _ in range(5):
+        if widget.is_visible():
+            return widget
+        page.locator(f'li[data-id="{tab_id}"]').click()
+        try:
+            widget.wait_for(state="visible", timeout=5_000)
+        except PlaywrightTimeout:  # collapsed by a restore racing the click: look again
+            continue
+    widget.wait_for(state="visible")
+    return widget
+
+
 def open_panel(page: Any) -> Any:
-    """Show the panel (click its left-sidebar tab unless it is showing: a second click would
-    collapse the sidebar); returns the panel's locator."""
-    panel = page.locator(PANEL)
-    if not panel.is_visible():
-        page.locator('li[data-id="aext-projects-panel"]').click()
-    panel.wait_for(state="visible")
-    return panel
+    """Show the panel; returns its locator."""
+    return show_sidebar(page, "aext-projects-panel", PANEL)
 
 
 def connection_state(page: Any, state: str, timeout_ms: int = 30_000) -> Any:

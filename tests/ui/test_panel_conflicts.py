@@ -13,7 +13,16 @@ import httpx
 from aext_project_filebrowser_server.testing import cloud_client, remote_files
 
 from .lab import Lab
-from .panel import PANEL, SALES_FORECAST, button, file_row, open_panel, row, wait_until
+from .panel import (
+    PANEL,
+    SALES_FORECAST,
+    button,
+    file_row,
+    open_panel,
+    row,
+    show_sidebar,
+    wait_until,
+)
 from .test_panel import download, keep_screenshot
 
 BOB_ID = "b0b00000-0000-4000-8000-000000000002"
@@ -35,10 +44,7 @@ def put_cloud(lab: Lab, path: str, data: bytes) -> None:
 
 
 def show_file_browser(page: Any) -> None:
-    """Show JupyterLab's file browser (a click on a showing tab would collapse it)."""
-    if not page.locator("#filebrowser").is_visible():
-        page.locator('li[data-id="filebrowser"]').click()
-    page.locator("#filebrowser").wait_for(state="visible")
+    show_sidebar(page, "filebrowser", "#filebrowser")
 
 
 def toast(page: Any, text: str) -> Any:
