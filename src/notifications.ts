@@ -6,7 +6,7 @@
 import { Notification } from '@jupyterlab/apputils';
 import type { TranslationBundle } from '@jupyterlab/translation';
 
-import { countsText } from './components/RunOutcome';
+import { countsText, throttleText } from './components/RunOutcome';
 import { runTitle } from './components/RunProgress';
 import { ProjectsModel, runPercent } from './model';
 
@@ -72,7 +72,9 @@ export function notifyRun(
               : trans.__('%1 failed.', what);
       Notification.update({
         id,
-        message: `${heading} ${countsText(summary, trans)}`,
+        message: [heading, countsText(summary, trans), throttleText(summary, trans)]
+          .filter(Boolean)
+          .join(' '),
         type,
         actions,
         autoClose: type === 'success' ? 6000 : false
@@ -88,4 +90,5 @@ export function notifyRun(
     }
   };
   model.changed.connect(onChange);
+  onChange(); // a run refused at once (offline) already has its outcome: say it now
 }

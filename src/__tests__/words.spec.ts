@@ -1,5 +1,7 @@
 import { nullTranslator } from '@jupyterlab/translation';
 
+import type { IRunSummary } from '../api/messages';
+import { throttleText } from '../components/RunOutcome';
 import { formatBytes, projectBadge, timeAgo } from '../words';
 import { project } from './fixtures';
 
@@ -81,5 +83,31 @@ describe('formatBytes', () => {
     [10 * 1024 * 1024, '10 MB']
   ])('%d is %s', (bytes, text) => {
     expect(formatBytes(bytes)).toBe(text);
+  });
+});
+
+describe('throttleText', () => {
+  const summary = (throttled?: number): IRunSummary => ({
+    result: 'ok',
+    counts: {},
+    bytes: 0,
+    failures: [],
+    conflicts: [],
+    merged_notebooks: [],
+    skipped: [],
+    ...(throttled === undefined
+      ? {}
+      : { network: { seconds: 1, waiting_s: 1, max_in_flight: 4, throttled } })
+  });
+
+  it('says nothing when the cloud did not slow the run down', () => {
+    expect(throttleText(summary(), trans)).toBeNull();
+    expect(throttleText(summary(0), trans)).toBeNull();
+  });
+
+  it('counts the times the cloud asked to slow down', () => {
+    expect(throttleText(summary(3), trans)).toBe(
+      'The cloud asked us to slow down 3 times; the run went on at a gentler pace.'
+    );
   });
 });

@@ -34,6 +34,16 @@ export interface IRunSummary {
   conflicts: IRunConflict[];
   merged_notebooks: string[];
   skipped: { path: string; reason: string }[];
+  /** How the run used the network (absent from runs recorded before it was kept). */
+  network?: IRunNetwork;
+}
+
+/** Seconds the run took and spent waiting on the cloud; how far the pacer went. */
+export interface IRunNetwork {
+  seconds: number;
+  waiting_s: number;
+  max_in_flight: number;
+  throttled: number;
 }
 
 interface IRunMessage {

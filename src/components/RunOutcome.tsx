@@ -35,6 +35,19 @@ export function countsText(summary: IRunSummary, trans: TranslationBundle): stri
   return `${parts.join(', ')} (${formatBytes(summary.bytes)}).`;
 }
 
+/** Said when the cloud slowed the run down (429/503), else null: a slow run explains itself. */
+export function throttleText(summary: IRunSummary, trans: TranslationBundle): string | null {
+  const times = summary.network?.throttled ?? 0;
+  if (!times) {
+    return null;
+  }
+  return trans._n(
+    'The cloud asked us to slow down once; the run went on at a gentler pace.',
+    'The cloud asked us to slow down %1 times; the run went on at a gentler pace.',
+    times
+  );
+}
+
 function resultHeading(run: IRun, summary: IRunSummary, trans: TranslationBundle): string {
   const what = runTitle(run, trans);
   switch (summary.result) {
@@ -64,6 +77,7 @@ export function RunOutcome(props: IRunOutcomeProps): JSX.Element | null {
       <>
         <div className="aext-Outcome-heading">{resultHeading(run, s, trans)}</div>
         <div>{countsText(s, trans)}</div>
+        {throttleText(s, trans) && <div className="aext-Outcome-note">{throttleText(s, trans)}</div>}
         {s.failures?.length > 0 && (
           <ul className="aext-Outcome-list">
             {s.failures.map(f => (
