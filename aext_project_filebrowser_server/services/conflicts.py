@@ -35,7 +35,7 @@ from ..store.runs import AlreadyResolved, ConflictRecord
 from .errors import ServiceError
 from .running import SyncInProgress
 from .sync.ignore import EXTENSION_FOLDER
-from .sync.local_files import fsync_directory, resolve_inside, trash_folder
+from .sync.local_files import fsync_directory, rename_no_replace, resolve_inside, trash_folder
 from .sync.names import is_conflict_copy
 from .sync.run import load_project, start_sync
 
@@ -115,9 +115,20 @@ def _link_into_trash(root: Path, relative: str, now: datetime) -> str:
 
 
 def _move_into_trash(root: Path, relative: str, now: datetime) -> str:
-    trashed = _link_into_trash(root, relative, now)
-    resolve_inside(root, relative).unlink()
-    return trashed
+    """Move a project file into the trash in one step (never link then unlink: a save
+    landing in between would be removed with the old name)."""
+    source = resolve_inside(root, relative)
+    destination = trash_folder(root, now) / relative
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    while True:
+        try:
+            rename_no_replace(source, destination)
+            break
+        except FileExistsError:
+            destination = destination.with_name(destination.name + ".1")
+    fsync_directory(destination.parent)
+    fsync_directory(source.parent)
+    return destination.relative_to(root).as_posix()
 
 
 def _apply(root: Path, target: _Target, keep: Keep) -> tuple[str, ...]:

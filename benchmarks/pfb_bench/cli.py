@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 
-from . import scen_api, scen_network, scen_transfer, scen_tree
+from . import scen_api, scen_network, scen_responsive, scen_transfer, scen_tree
 from .config import FULL, SMOKE, Profile
 from .env import Env, build_env, cleanup
 from .procs import stop_all
@@ -25,6 +25,7 @@ GROUPS: dict[str, Callable[[Env], list[Row]]] = {
     "tree": scen_tree.tree_sync,
     "api": scen_api.api_rows,
     "net": scen_network.network_rows,
+    "resp": scen_responsive.responsive_rows,
 }
 PROFILABLE = (
     "push_small",

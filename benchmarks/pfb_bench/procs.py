@@ -160,9 +160,17 @@ def extension_enabled(env: dict[str, str]) -> bool:
 
 
 def start_jupyter(
-    name: str, home: Path, root: Path, db_path: Path, cloud_url: str, token: str
+    name: str,
+    home: Path,
+    root: Path,
+    db_path: Path,
+    cloud_url: str,
+    token: str,
+    *,
+    watch_folders: bool = False,
 ) -> Proc:
-    """A Jupyter server with the extension, its config/data/runtime dirs under `home`."""
+    """A Jupyter server with the extension, its config/data/runtime dirs under `home`. The
+    folder watcher is off unless asked for: the transfer rows measure the runs alone."""
     env = dict(os.environ)
     for kind in ("CONFIG", "DATA", "RUNTIME"):
         folder = home / kind.lower()
@@ -182,7 +190,7 @@ def start_jupyter(
         f"--ProjectFileBrowserApp.db_url=sqlite:///{db_path}",
         f"--ProjectFileBrowserApp.cloud_url={cloud_url}",
         f"--ProjectFileBrowserApp.cloud_api_key={API_KEY}",
-        "--ProjectFileBrowserApp.watch_folders=False",
+        f"--ProjectFileBrowserApp.watch_folders={watch_folders}",
     ]
     if os.geteuid() == 0:
         args.append("--allow-root")
