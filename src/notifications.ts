@@ -1,7 +1,7 @@
 /**
  * JupyterLab notifications for runs started from commands (the palette, the status bar):
- * one progress notification, updated in place, then the outcome with what to do next
- * ("Show conflicts", "Show details"). Runs started in the panel show there instead.
+ * one progress notification, updated in place, then replaced by the outcome with what to do
+ * next ("Show conflicts", "Show details"). Runs started in the panel show there instead.
  */
 import { Notification } from '@jupyterlab/apputils';
 import type { TranslationBundle } from '@jupyterlab/translation';
@@ -70,24 +70,31 @@ export function notifyRun(
             : summary.result === 'cancelled'
               ? trans.__('%1 cancelled.', what)
               : trans.__('%1 failed.', what);
-      Notification.update({
-        id,
-        message: [heading, countsText(summary, trans), throttleText(summary, trans)]
-          .filter(Boolean)
-          .join(' '),
+      finish(
+        [heading, countsText(summary, trans), throttleText(summary, trans)].filter(Boolean).join(' '),
         type,
-        actions,
-        autoClose: type === 'success' ? 6000 : false
-      });
+        actions
+      );
     } else {
-      Notification.update({
-        id,
-        message: trans.__('%1 stopped: %2', what, outcome.message),
-        type: outcome.kind === 'gate' ? 'warning' : 'error',
-        actions: [details],
-        autoClose: false
-      });
+      finish(
+        trans.__('%1 stopped: %2', what, outcome.message),
+        outcome.kind === 'gate' ? 'warning' : 'error',
+        [details]
+      );
     }
+  };
+  /**
+   * The outcome is a notification of its own, not an update of the progress one: JupyterLab
+   * draws a toast asynchronously, and an update that arrives before the toast is drawn is
+   * lost (a fast run's toast said "starting…" for ever). A dismissal is never lost.
+   */
+  const finish = (
+    message: string,
+    type: Notification.TypeOptions,
+    actions: Notification.IAction[]
+  ) => {
+    Notification.dismiss(id);
+    Notification.emit(message, type, { actions, autoClose: type === 'success' ? 6000 : false });
   };
   model.changed.connect(onChange);
   onChange(); // a run refused at once (offline) already has its outcome: say it now

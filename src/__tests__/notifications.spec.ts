@@ -35,12 +35,13 @@ describe('notifyRun', () => {
     expect(latest().message).toContain('connection to the Jupyter server is down');
   });
 
-  it('follows a run to its outcome in one notification', async () => {
+  it('replaces the progress notification with the outcome', async () => {
     const socket = new FakeSocket();
     const model = await modelWith(socket);
     model.startRun('p1', 'push');
     notifyRun(model, 'p1', trans, () => undefined);
     expect(latest().type).toBe('in-progress');
+    const progressId = latest().id;
     const request_id = (socket.sent[0] as { request_id: string }).request_id;
     socket.push({
       type: 'completed',
@@ -57,6 +58,7 @@ describe('notifyRun', () => {
       }
     });
     expect(Notification.manager.count).toBe(1);
+    expect(latest().id).not.toBe(progressId);
     expect(latest().type).toBe('success');
     expect(latest().message).toContain('"Sales" done. 2 files uploaded');
   });
