@@ -20,6 +20,7 @@ from .lab import Lab, start_lab
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 
+SLOW_CPU = float(os.environ.get("UI_SLOW_CPU", "0"))
 ARTIFACTS = Path(__file__).resolve().parents[2] / "ui-test-artifacts"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -111,6 +112,9 @@ def page_for(browser: object, request: pytest.FixtureRequest) -> Iterator[object
         context = browser.new_context(viewport={"width": 1280, "height": 800})  # type: ignore[attr-defined]
         page = context.new_page()
         page.set_default_timeout(30_000)
+        if SLOW_CPU:  # a slow machine's timing, to flush out races (e.g. UI_SLOW_CPU=6)
+            cdp = context.new_cdp_session(page)
+            cdp.send("Emulation.setCPUThrottlingRate", {"rate": SLOW_CPU})
         pages.append((page, lab))
         page.goto(lab.lab_url)
         page.wait_for_selector("#jupyterlab-splash", state="detached", timeout=90_000)

@@ -72,6 +72,11 @@ def test_preview_plan_shows_each_direction_before_doing_it(lab: Lab, page_for: A
         assert remote_files(cloud, SALES_FORECAST)["notes.txt"] == b"mine\n"
 
 
+# Enough files and latency that the download, paced up to 32 files in flight, is still
+# running when a slow browser's Cancel lands (40 files at 400 ms were done in 2 s).
+FILES = 120
+
+
 def test_a_slow_download_shows_progress_and_cancel_stops_it(
     lab: Lab, page_for: Any, replica_ui: ReplicaProcess
 ) -> None:
@@ -79,32 +84,32 @@ def test_a_slow_download_shows_progress_and_cancel_stops_it(
         created = cloud.post("/api/projects", json={"title": "Slow one", "name": "slow-one"})
         assert created.status_code == 201, created.text
         project_id = created.json()["id"]
-        for i in range(40):
+        for i in range(FILES):
             cloud.put(
-                f"/api/projects/{project_id}/files/f{i:02}.bin",
-                files={"files": (f"f{i:02}.bin", bytes(2048))},
+                f"/api/projects/{project_id}/files/f{i:03}.bin",
+                files={"files": (f"f{i:03}.bin", bytes(2048))},
             ).raise_for_status()
     page = page_for(lab)
     open_panel(page)
     button(page.locator(PANEL), "Refresh").click()
     project = row(page, project_id)
     project.wait_for()
-    replica_ui.set_faults("latency=400ms")
+    replica_ui.set_faults("latency=1500ms")
     button(project, "Download").click()
     bar = project.get_by_role("progressbar")
     bar.wait_for()
-    project.get_by_text("of 40 files").wait_for(timeout=30_000)
+    project.get_by_text(f"of {FILES} files").wait_for(timeout=30_000)
     assert 0 <= int(bar.get_attribute("aria-valuenow") or "-1") <= 100
     button(project, "Cancel").click()
     project.locator('[data-outcome="cancelled"]').wait_for(timeout=60_000)
     replica_ui.set_faults("")
     folder = next(p for p in (lab.root / "projects").iterdir() if p.name == "Slow one")
     downloaded = [p for p in folder.iterdir() if p.suffix == ".bin"]
-    assert len(downloaded) < 40  # it stopped part-way
+    assert len(downloaded) < FILES  # it stopped part-way
     assert all(p.read_bytes() == bytes(2048) for p in downloaded)  # and tore nothing
     button(project, "Sync").click()  # the next run finishes the job
     project.locator('[data-outcome="ok"]').wait_for(timeout=60_000)
-    assert len([p for p in folder.iterdir() if p.suffix == ".bin"]) == 40
+    assert len([p for p in folder.iterdir() if p.suffix == ".bin"]) == FILES
 
 
 def test_the_panel_says_when_the_server_is_gone_and_reconnects(
