@@ -225,8 +225,11 @@ export class ProjectsModel {
         this._projects = [];
         return;
       }
+      const ticket = this._ticket('list');
       const listed = await this.api.listProjects(true);
-      this._projects = listed.projects;
+      if (this._isLatest('list', ticket)) {
+        this._projects = listed.projects;
+      }
       this._listError = null;
       this._loadedOnce = true;
       await this._connectionFrom(listed.cloud_status);
@@ -244,11 +247,18 @@ export class ProjectsModel {
 
   /** Re-read the list from the store (no cloud round trip) and the open details. */
   async reload(): Promise<void> {
+    const ticket = this._ticket('list');
     try {
       const listed = await this.api.listProjects(false);
+      if (!this._isLatest('list', ticket)) {
+        return;
+      }
       this._projects = listed.projects;
       this._listError = null;
     } catch (error) {
+      if (!this._isLatest('list', ticket)) {
+        return;
+      }
       this._listError = errorText(error);
     }
     this._emit();
@@ -286,13 +296,17 @@ export class ProjectsModel {
       this._files.set(projectId, { state: 'loading' });
       this._emit();
     }
+    const ticket = this._ticket(`files:${projectId}`);
+    let state: FilesState;
     try {
-      const files = await this.api.projectFiles(projectId);
-      this._files.set(projectId, { state: 'loaded', files });
+      state = { state: 'loaded', files: await this.api.projectFiles(projectId) };
     } catch (error) {
-      this._files.set(projectId, { state: 'error', message: errorText(error) });
+      state = { state: 'error', message: errorText(error) };
     }
-    this._emit();
+    if (this._isLatest(`files:${projectId}`, ticket)) {
+      this._files.set(projectId, state);
+      this._emit();
+    }
   }
 
   /** Download a cloud-only project; its detail opens when it is done. */
@@ -539,6 +553,20 @@ export class ProjectsModel {
     this._changed.emit();
   }
 
+  /**
+   * Requests of one kind may answer out of order (a status computed before a run's end can
+   * arrive after the one computed after it): only the newest request's answer is kept.
+   */
+  private _ticket(key: string): number {
+    const ticket = (this._requests.get(key) ?? 0) + 1;
+    this._requests.set(key, ticket);
+    return ticket;
+  }
+
+  private _isLatest(key: string, ticket: number): boolean {
+    return this._requests.get(key) === ticket;
+  }
+
   private _connection: IConnection = { state: 'connecting', user: null, detail: null };
   private _projects: Project[] = [];
   private _listError: string | null = null;
@@ -550,6 +578,7 @@ export class ProjectsModel {
   private _files = new Map<string, FilesState>();
   private _runs = new Map<string, IRun>();
   private _pendingFiles = new Set<string>();
+  private _requests = new Map<string, number>();
   private _reloadTimer: ReturnType<typeof setTimeout> | undefined;
   private _changed = new Signal<this, void>(this);
   private _gateTripped = new Signal<this, IGateTrip>(this);

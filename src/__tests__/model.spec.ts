@@ -266,4 +266,53 @@ describe('ProjectsModel', () => {
     expect(model.isOpen('a')).toBe(true);
     expect(model.files('a')).toMatchObject({ state: 'loaded' });
   });
+
+  it('keeps the newest answer when two file listings answer out of order', async () => {
+    const answers: ((status: string) => void)[] = [];
+    const model = new ProjectsModel(
+      fakeApi(() => ({ projects: [project('a')], cloud_status: 'ok' }), {
+        projectFiles: id =>
+          new Promise(resolve =>
+            answers.push(status =>
+              resolve({
+                project_id: id,
+                cloud_status: 'ok',
+                files: [{ path: 'nb.ipynb', status } as never],
+                conflicts: []
+              })
+            )
+          )
+      }),
+      new FakeSocket()
+    );
+    await model.reload();
+    const older = model.loadFiles('a'); // asked before a run ended
+    const newer = model.loadFiles('a'); // asked after
+    answers[1]('modified_local');
+    await newer;
+    answers[0]('conflict'); // the stale answer arrives last
+    await older;
+    const files = model.files('a');
+    expect(files?.state === 'loaded' && files.files.files[0].status).toBe('modified_local');
+  });
+
+  it('keeps the newest project list when two reloads answer out of order', async () => {
+    const lists: ((title: string) => void)[] = [];
+    const api = fakeApi(() => ({ projects: [], cloud_status: 'ok' }), {
+      listProjects: () =>
+        new Promise(resolve =>
+          lists.push(title =>
+            resolve({ projects: [project('a', { title })], cloud_status: 'ok' })
+          )
+        )
+    });
+    const model = new ProjectsModel(api, new FakeSocket());
+    const older = model.reload();
+    const newer = model.reload();
+    lists[1]('new');
+    await newer;
+    lists[0]('old');
+    await older;
+    expect(model.projects[0].title).toBe('new');
+  });
 });

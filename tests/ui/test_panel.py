@@ -53,9 +53,11 @@ def keep_screenshot(page: Any, name: str) -> None:
 
 
 def download(page: Any, project_id: str) -> Any:
-    """Click Download and wait until the detail shows every file synced."""
+    """Click Download and wait until the run has ended and the detail shows every file
+    synced (the badge alone can say synced while the run still records its bases)."""
     project = row(page, project_id)
     button(project, "Download").click()
+    project.locator('[data-outcome="ok"]').wait_for(timeout=60_000)
     wait_badge(project, "synced", timeout_ms=60_000)
     project.locator(".aext-File").first.wait_for()
     return project
