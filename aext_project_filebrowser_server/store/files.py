@@ -39,6 +39,12 @@ _UPSERT = _UPSERT.on_conflict_do_update(
     index_elements=["project_id", "path"],
     set_={name: _UPSERT.excluded[name] for name in _FIELDS if name != "path"},
 )
+_LOCAL_FIELDS = ("local_size", "local_mtime_ns", "local_inode", "local_sha256")
+_CACHE_UPSERT = insert(_TABLE)
+_CACHE_UPSERT = _CACHE_UPSERT.on_conflict_do_update(
+    index_elements=["project_id", "path"],
+    set_={name: _CACHE_UPSERT.excluded[name] for name in _LOCAL_FIELDS},
+)
 
 
 def list_files(session: Session, project_id: str) -> list[FileRecord]:
@@ -61,6 +67,19 @@ def save_files(session: Session, project_id: str, records: Iterable[FileRecord])
     ]
     if values:
         session.execute(_UPSERT, values)
+    return len(values)
+
+
+def save_local_cache(session: Session, project_id: str, records: Iterable[FileRecord]) -> int:
+    """Store what a snapshot learnt of local files (size, mtime, inode, hash) and nothing
+    else: an existing row keeps its base and status. The records were built from rows read
+    before the snapshot; a sync may have recorded a base since, and a full-row upsert here
+    would erase it (seen: a download's bases lost to a status request made mid-run)."""
+    values = [
+        {"project_id": project_id, **{name: getattr(r, name) for name in _FIELDS}} for r in records
+    ]
+    if values:
+        session.execute(_CACHE_UPSERT, values)
     return len(values)
 
 

@@ -93,6 +93,29 @@ def test_files_upsert_in_batches_and_delete(db: Database) -> None:
     assert len(read_sync(db, files.list_files, "p1")) == 600
 
 
+def test_a_snapshot_cache_written_late_keeps_a_base_recorded_meanwhile(db: Database) -> None:
+    """A status request reads the rows, hashes the folder, then stores its cache; a download
+    that recorded its bases in between must keep them (they were lost before)."""
+    write_sync(db, projects.insert_project, _project())
+    read_before = {r.path: r for r in read_sync(db, files.list_files, "p1")}  # no rows yet
+    assert read_before == {}
+    base = files.FileRecord(
+        path="nb.ipynb", base_sha256="b" * 64, base_version_id="v1", base_size=3, status="synced"
+    )
+    write_sync(db, files.save_files, "p1", [base])  # the download's commit
+    cache = [
+        files.FileRecord(
+            path="nb.ipynb", local_size=3, local_inode=7, local_sha256="b" * 64, status="new_local"
+        ),
+        files.FileRecord(path="new.txt", local_size=1, local_sha256="c" * 64, status="new_local"),
+    ]
+    assert write_sync(db, files.save_local_cache, "p1", cache) == 2
+    stored = {r.path: r for r in read_sync(db, files.list_files, "p1")}
+    assert stored["nb.ipynb"].base_version_id == "v1" and stored["nb.ipynb"].status == "synced"
+    assert stored["nb.ipynb"].local_inode == 7 and stored["nb.ipynb"].local_sha256 == "b" * 64
+    assert stored["new.txt"] == cache[1]  # a file the store did not know is inserted whole
+
+
 def test_deleting_a_project_drops_its_rows(db: Database) -> None:
     write_sync(db, projects.insert_project, _project())
     write_sync(db, files.save_files, "p1", [files.FileRecord(path="a")])

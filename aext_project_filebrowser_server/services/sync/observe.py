@@ -77,6 +77,6 @@ async def observe_project(
         local_side(), list_remote(client, project_id)
     )
     if result.cache_updates:
-        await write(db, file_store.save_files, project_id, result.cache_updates)
+        await write(db, file_store.save_local_cache, project_id, result.cache_updates)
         records.update({r.path: r for r in result.cache_updates})
     return Observation(result.snapshot, remote, base_of(records), result.rules, records, error)
