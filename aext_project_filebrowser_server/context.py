@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .cloud.client import CloudClient
 from .services.events import EventBus
@@ -12,6 +13,9 @@ from .services.running import SyncRegistry
 from .services.subscriptions import Subscriptions
 from .store.engine import Database
 from .store.migrate import MigrationState
+
+if TYPE_CHECKING:
+    from .services.sync.worker_client import SyncWorker
 
 
 @dataclass(frozen=True)
@@ -32,7 +36,7 @@ class Settings:
 @dataclass(frozen=True)
 class AppContext:
     """The store, the cloud client, the event bus and the running syncs of one server,
-    and the answers of `GET projects` kept between changes."""
+    the answers of `GET projects` kept between changes, and the sync worker."""
 
     settings: Settings
     db: Database | None
@@ -42,3 +46,6 @@ class AppContext:
     syncs: SyncRegistry
     project_lists: ProjectListCache = field(default_factory=ProjectListCache)
     subscriptions: Subscriptions = field(default_factory=Subscriptions)
+    #: Where runs execute: the sync worker process (the extension's default), or None for
+    #: this process's event loop (tests that build a context themselves, the worker itself).
+    worker: SyncWorker | None = None

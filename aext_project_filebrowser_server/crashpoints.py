@@ -14,6 +14,11 @@ crash-matrix tests start a Jupyter server with it, sync, and check what survived
 - `after_temp_write` a verified download sits in the temp file, not yet renamed
 - `after_rename`    the download was renamed into place, its base not yet committed
 - `after_commit`    a group of finished operations was committed
+
+Runs execute in the sync worker (`services.sync.worker`), which inherits the variable. There a
+point kills the Jupyter server first, then the worker: a crash of the whole server, as
+before the worker existed. With `AEXT_PFB_CRASH_WHO=worker` only the worker dies, and the
+server lives on to report the run failed and start a new worker for the next one.
 """
 
 from __future__ import annotations
@@ -23,6 +28,8 @@ import signal
 from collections import Counter
 
 _ENV = "AEXT_PFB_CRASH_AT"
+_WHO_ENV = "AEXT_PFB_CRASH_WHO"
+_IN_WORKER_ENV = "AEXT_PFB_IN_WORKER"  # see services.sync.worker
 
 
 def _parse(value: str) -> tuple[str, int] | None:
@@ -42,4 +49,6 @@ def crash_point(name: str) -> None:
         return
     _SEEN[name] += 1
     if _SEEN[name] == _TARGET[1]:
+        if os.environ.get(_IN_WORKER_ENV) and os.environ.get(_WHO_ENV) != "worker":
+            os.kill(os.getppid(), signal.SIGKILL)  # the server, which owns this worker
         os.kill(os.getpid(), signal.SIGKILL)

@@ -24,6 +24,7 @@ from .services.events import EventBus
 from .services.history import prune_history_sync
 from .services.recovery import recover_interrupted
 from .services.running import SyncRegistry
+from .services.sync.worker_client import SyncWorker, worker_config
 from .services.watch import start_watching, stop_watching
 from .shutdown import restore_sigint, route_sigint_to_clean_stop
 from .store.engine import Database, close_database, open_database, sqlite_path
@@ -98,6 +99,15 @@ class ProjectFileBrowserApp(ExtensionApp):
         with 4 and goes up to this while the cloud's answers stay as fast (a link with a long
         round trip needs many in flight), and down again when they slow or the cloud answers
         429/503. 1: one file at a time.""",
+    )
+
+    sync_in_worker = Bool(
+        True,
+        config=True,
+        help="""Run pushes, pulls and syncs in a worker process the extension starts at the
+        first run and stops with the server, so a big run does not slow the notebooks, file
+        browser and terminals this server also serves. False: runs share the server's event
+        loop (one process fewer, about 60 MiB less memory while it lives).""",
     )
 
     cloud_timeout = Float(
@@ -297,7 +307,15 @@ class ProjectFileBrowserApp(ExtensionApp):
             max_connections=max(16, settings.sync_concurrency),  # one per file in flight
             credential=credential,
         )
-        context = AppContext(settings, db, migration, cloud, EventBus(), SyncRegistry())
+        worker = None
+        if self.sync_in_worker:
+            config = worker_config(
+                settings, self.cloud_api_key, self.cloud_timeout, self.cloud_retry_attempts
+            )
+            worker = SyncWorker(config)
+        context = AppContext(
+            settings, db, migration, cloud, EventBus(), SyncRegistry(), worker=worker
+        )
         self.settings.update({"pfb_context": context})
 
     async def _start_jupyter_server_extension(self, serverapp: Any) -> None:
@@ -357,6 +375,8 @@ class ProjectFileBrowserApp(ExtensionApp):
             cloud_poll.cancel()  # a listing in flight: not worth waiting for
         running = len(context.syncs.all())
         hard = await context.syncs.cancel_all(grace=STOP_GRACE_S, hard=STOP_HARD_S)
+        if context.worker is not None:
+            await context.worker.stop()
         await aclose(context.cloud)
         if context.db is not None:
             await asyncio.to_thread(close_database, context.db)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -49,3 +50,13 @@ def _no_real_anaconda_login(
     monkeypatch.setenv("ANACONDA_CONFIG_TOML", str(home / "config.toml"))
     monkeypatch.delenv("ANACONDA_AUTH_API_KEY", raising=False)
     monkeypatch.delenv("ANACONDA_AUTH_DOMAIN", raising=False)
+
+
+@pytest.fixture
+def engine_in_this_process(jp_serverapp: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """For a test that patches the sync engine in this process (monkeypatch): the test
+    server's runs execute here, as with `sync_in_worker=False`, not in the sync worker
+    process, which never sees the patch."""
+    settings = jp_serverapp.web_app.settings
+    in_process = dataclasses.replace(settings["pfb_context"], worker=None)
+    monkeypatch.setitem(settings, "pfb_context", in_process)

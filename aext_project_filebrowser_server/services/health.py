@@ -100,7 +100,7 @@ async def health_report(context: AppContext) -> dict[str, Any]:
             **await _reachability(context),
             "login": await _login(context),
             **_credential(context),
-            **write_guard_state(context),
+            **await write_guard_state(context),
             "left_out_entries": _left_out(context),
         },
     }

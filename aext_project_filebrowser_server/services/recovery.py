@@ -17,15 +17,17 @@ from ..store.engine import Database, write_sync
 log = logging.getLogger(__name__)
 
 
-def _recover(session: Session) -> tuple[int, int]:
-    pending = journal.pending_entries(session)
+def recover_project(session: Session, project_id: str | None = None) -> tuple[int, int]:
+    """Mark one project's (or every) pending entry and running run interrupted; returns
+    (entries, runs). Also used when the sync worker died under a run of that project."""
+    pending = journal.pending_entries(session, project_id)
     journal.finish_entries(session, [p.id for p in pending], "interrupted")
-    return len(pending), runs.interrupt_running(session)
+    return len(pending), runs.interrupt_running(session, project_id)
 
 
 def recover_interrupted(db: Database) -> tuple[int, int]:
     """Mark interrupted journal entries and runs; returns (entries, runs)."""
-    entries, interrupted_runs = write_sync(db, _recover)
+    entries, interrupted_runs = write_sync(db, recover_project)
     if entries or interrupted_runs:
         log.warning(
             "Recovered after an interrupted sync: %d operations and %d runs will be re-checked "

@@ -56,10 +56,17 @@ async def cloud_guards_writes(ctx: AppContext, project_id: str) -> bool:
     return honoured
 
 
-def write_guard_state(ctx: AppContext) -> dict[str, Any]:
+async def write_guard_state(ctx: AppContext) -> dict[str, Any]:
     """For `GET health`: `honoured`, `ignored` (with the warning the user is shown) or
-    `unknown` (not probed yet: the first sync probes)."""
-    known = ctx.cloud.notes.preconditions
+    `unknown` (not probed yet: the first sync probes). The probe usually ran in the sync
+    worker, which keeps its answer in the store: this process reads it from there."""
+    notes = ctx.cloud.notes
+    if notes.preconditions is None and ctx.db is not None:
+        fact = await read(ctx.db, cloud_facts.get_fact, ctx.settings.cloud_url, FACT)
+        if fact is not None and datetime.now(timezone.utc) - fact.checked_at < TTL:
+            notes.preconditions = fact.value == "honoured"
+            notes.preconditions_checked_at = fact.checked_at
+    known = notes.preconditions
     state = "unknown" if known is None else ("honoured" if known else "ignored")
     return {
         "preconditions": state,

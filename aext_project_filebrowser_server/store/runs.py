@@ -188,13 +188,13 @@ def latest_runs(session: Session) -> dict[str, RunRecord]:
     return {row.project_id: _record(row) for row in rows}
 
 
-def interrupt_running(session: Session) -> int:
-    """Runs left 'running' by a crash become 'interrupted'; returns how many."""
-    result = session.execute(
-        update(SyncRun)
-        .where(SyncRun.result == "running")
-        .values(result="interrupted", finished_at=utcnow())
-    )
+def interrupt_running(session: Session, project_id: str | None = None) -> int:
+    """Runs left 'running' by a crash (of one project's, or all) become 'interrupted';
+    returns how many."""
+    query = update(SyncRun).where(SyncRun.result == "running")
+    if project_id is not None:
+        query = query.where(SyncRun.project_id == project_id)
+    result = session.execute(query.values(result="interrupted", finished_at=utcnow()))
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 

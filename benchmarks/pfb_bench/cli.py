@@ -36,6 +36,7 @@ PROFILABLE = (
     "changed",
     "get_projects",
     "ws_fanout",
+    "resp",
     "net_push_50ms",
     "net_pull_50ms",
     "net_push_10ms",

@@ -283,26 +283,73 @@ def read_status_kib(pid: int) -> dict[str, int]:
     return values
 
 
+WORKER_MODULE = "aext_project_filebrowser_server.services.sync.worker"
+
+
+def sync_worker_pid(server_pid: int) -> int | None:
+    """The sync worker a Jupyter server started (at its first run), if it is running: the
+    runs' CPU and memory are there, so every figure of a server adds its worker's."""
+    try:
+        with open(f"/proc/{server_pid}/task/{server_pid}/children") as f:
+            children = [int(c) for c in f.read().split()]
+    except OSError:
+        return None
+    for child in children:
+        try:
+            with open(f"/proc/{child}/cmdline", "rb") as f:
+                if WORKER_MODULE.encode() in f.read():
+                    return child
+        except OSError:
+            continue
+    return None
+
+
+def _rss_kib(pid: int | None, key: str = "VmRSS") -> int:
+    if pid is None:
+        return 0
+    try:
+        return read_status_kib(pid)[key]
+    except (OSError, KeyError):
+        return 0
+
+
+def _reset_hwm(pid: int | None) -> bool:
+    if pid is None:
+        return False
+    try:
+        with open(f"/proc/{pid}/clear_refs", "w") as f:
+            f.write("5")
+        return True
+    except OSError:
+        return False
+
+
 class PeakRss:
-    """Peak RSS growth of a process over a block: resets VmHWM (clear_refs 5) where the
-    kernel allows, and also samples VmRSS every 10 ms, taking the larger of the two peaks."""
+    """Peak RSS growth of a process and its sync worker over a block: resets VmHWM
+    (clear_refs 5) where the kernel allows, and also samples VmRSS every 10 ms, taking the
+    larger of the two peaks. With a worker the HWM peak is the sum of both processes' own
+    peaks, which may not have coincided: an upper bound. A worker started during the block
+    counts whole (it was 0 before)."""
 
     def __init__(self, pid: int) -> None:
         self.pid = pid
+        self.worker: int | None = None
         self.before_kib = 0
         self.peak_kib = 0
         self.hwm_reset = False
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
+    def _both_kib(self, key: str = "VmRSS") -> int:
+        if self.worker is None or not os.path.exists(f"/proc/{self.worker}"):
+            self.worker = sync_worker_pid(self.pid)
+        return _rss_kib(self.pid, key) + _rss_kib(self.worker, key)
+
     def __enter__(self) -> PeakRss:
-        try:
-            with open(f"/proc/{self.pid}/clear_refs", "w") as f:
-                f.write("5")
-            self.hwm_reset = True
-        except OSError:
-            self.hwm_reset = False
-        self.before_kib = read_status_kib(self.pid)["VmRSS"]
+        self.worker = sync_worker_pid(self.pid)
+        self.hwm_reset = _reset_hwm(self.pid)
+        _reset_hwm(self.worker)
+        self.before_kib = self._both_kib()
         self.peak_kib = self.before_kib
         self._thread = threading.Thread(target=self._sample, daemon=True)
         self._thread.start()
@@ -310,19 +357,17 @@ class PeakRss:
 
     def _sample(self) -> None:
         while not self._stop.wait(0.01):
-            try:
-                self.peak_kib = max(self.peak_kib, read_status_kib(self.pid)["VmRSS"])
-            except OSError:
+            if not os.path.exists(f"/proc/{self.pid}"):
                 return
+            self.peak_kib = max(self.peak_kib, self._both_kib())
 
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         if self._thread is not None:
             self._thread.join()
-        status = read_status_kib(self.pid)
-        self.peak_kib = max(self.peak_kib, status["VmRSS"])
+        self.peak_kib = max(self.peak_kib, self._both_kib())
         if self.hwm_reset:
-            self.peak_kib = max(self.peak_kib, status["VmHWM"])
+            self.peak_kib = max(self.peak_kib, self._both_kib("VmHWM"))
 
     @property
     def growth_mib(self) -> float:
@@ -342,23 +387,35 @@ def cpu_seconds(pid: int) -> float:
 
 
 class CpuUse:
-    """CPU seconds each named process used over a block, and the block's wall time."""
+    """CPU seconds each named process used over a block, and the block's wall time. A
+    "Jupyter" process's sync worker is counted too (as "Jupyter's sync worker"): a worker
+    started during the block counts whole."""
 
     def __init__(self, pids: dict[str, int]) -> None:
         self.pids = pids
         self.used: dict[str, float] = {}
         self.wall = 0.0
         self._start: dict[str, float] = {}
+        self._workers: dict[str, tuple[int | None, float]] = {}
         self._clock = 0.0
 
     def __enter__(self) -> CpuUse:
         self._start = {name: cpu_seconds(pid) for name, pid in self.pids.items()}
+        for name, pid in self.pids.items():
+            if name == "Jupyter":
+                worker = sync_worker_pid(pid)
+                self._workers[name] = (worker, cpu_seconds(worker) if worker else 0.0)
         self._clock = time.perf_counter()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.wall = time.perf_counter() - self._clock
         self.used = {name: cpu_seconds(pid) - self._start[name] for name, pid in self.pids.items()}
+        for name, (before_pid, before) in self._workers.items():
+            worker = sync_worker_pid(self.pids[name])
+            if worker is not None:
+                since = before if worker == before_pid else 0.0
+                self.used[f"{name}'s sync worker"] = cpu_seconds(worker) - since
 
     def text(self) -> str:
         parts = [f"{name} {used:.2f} s" for name, used in self.used.items()]

@@ -27,7 +27,7 @@ from . import projects, references, wsclient
 from .env import Env
 from .procs import EXTENSION, CpuUse, Proc, start_jupyter
 from .report import Row, Series
-from .scen_transfer import check_counts
+from .scen_transfer import check_counts, maybe_profile
 
 PAUSE_S = 0.02  # between two probes: a user's clicks, not a load test
 IDLE_PROBES = 60  # of each kind, on the idle server
@@ -54,7 +54,10 @@ def responsive_rows(env: Env) -> list[Row]:
             folder = env.work / "R" / "root" / "projects" / key
             references.cp_into(env.small.root, folder)
             asyncio.run(_probe_idle(server, env.token, kernel_id, key, idle))
-            with CpuUse({"Jupyter": server.pid}) as cpu:
+            with (
+                CpuUse({"Jupyter": server.pid}) as cpu,
+                maybe_profile(env, "resp", server.pid, f"push-{run}"),
+            ):
                 push = asyncio.run(_probe_during_push(env, server, kernel_id, key, busy))
             check_counts(push, "upload", env.small.files)
             notes.append(f"run {run + 1}: push {push.seconds:.2f} s, {cpu.text()}")

@@ -216,7 +216,13 @@ async def test_two_spellings_of_one_name_are_both_left_alone(
 
 
 async def test_case_variants_on_a_case_insensitive_folder_never_overwrite(
-    jp_serverapp, jp_fetch, jp_ws_fetch, make_project, cloud_http, monkeypatch: pytest.MonkeyPatch
+    jp_serverapp,
+    engine_in_this_process,
+    jp_fetch,
+    jp_ws_fetch,
+    make_project,
+    cloud_http,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     async with watched(jp_serverapp):
         monkeypatch.setattr(file_names, "folder_is_case_insensitive", lambda _root: True)

@@ -203,13 +203,15 @@ class Launcher:
         api_key: str = "demo-alice-key",
         server_name: str = "crash-lab",
         crash_at: str | None = None,
+        crash_who: str | None = None,
         retry_attempts: int = 4,
         cloud_timeout: float = 10.0,
         concurrency: int = 4,
         extra: dict[str, Any] | None = None,
     ) -> JupyterProcess:
         """A Jupyter server whose Jupyter state lives under `home`, its store at `db_path`;
-        `extra`: more ProjectFileBrowserApp settings (e.g. auto-sync delays)."""
+        `extra`: more ProjectFileBrowserApp settings (e.g. auto-sync delays);
+        `crash_who="worker"`: the crash point kills only the sync worker, not the server."""
         home.mkdir(parents=True, exist_ok=True)
         (home / "root").mkdir(exist_ok=True)
         config_dir = _write_config(
@@ -235,10 +237,12 @@ class Launcher:
             "JUPYTER_PLATFORM_DIRS": "1",
             "HOME": str(home),
         }
-        env.pop("AEXT_PFB_CRASH_AT", None)
-        env.pop("PYTEST_CURRENT_TEST", None)
+        for name in ("AEXT_PFB_CRASH_AT", "AEXT_PFB_CRASH_WHO", "PYTEST_CURRENT_TEST"):
+            env.pop(name, None)
         if crash_at:
             env["AEXT_PFB_CRASH_AT"] = crash_at
+        if crash_who:
+            env["AEXT_PFB_CRASH_WHO"] = crash_who
         for attempt in range(3):
             try:
                 return self._start_once(home, db_path, env, crash_at)

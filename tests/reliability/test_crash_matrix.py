@@ -24,6 +24,11 @@ is asked nothing: its own first automatic run reaches the crash point. The resta
 (auto-sync still on) must resume by itself: its automatic run ends `ok` before the checks
 above run.
 
+Worker cases (`worker`) arm a crash point with `AEXT_PFB_CRASH_WHO=worker`: only the sync
+worker process dies there. The server must live on, end the run `failed` with code
+`worker_failed` and record it `interrupted`; the verifying server then resumes it like the
+others. (In the other armed cases the worker's crash point kills the server too.)
+
 Cases share one store: each crash case's project is left untouched by the later cases'
 servers (which run start-up recovery on the store, as a restart would; an auto case's
 auto-sync is off while other cases' servers run), and one final server verifies them all.
@@ -254,7 +259,8 @@ class Case:
 
     scenario: str
     # "point" (AEXT_PFB_CRASH_AT), "kill" (server SIGKILL), "replica" (replica SIGKILL),
-    # "auto" (AEXT_PFB_CRASH_AT in an automatic run)
+    # "auto" (AEXT_PFB_CRASH_AT in an automatic run), "worker" (the crash point kills only
+    # the sync worker; the server lives on)
     how: str
     crash_at: str | None = None
     delay: float = 0.0
@@ -267,8 +273,9 @@ class Case:
 
     @property
     def name(self) -> str:
-        if self.how in ("point", "auto"):
-            detail = f"{'auto ' * (self.how == 'auto')}{self.crash_at}"
+        if self.how in ("point", "auto", "worker"):
+            prefix = f"{self.how} " if self.how != "point" else ""
+            detail = f"{prefix}{self.crash_at}"
         else:
             detail = f"{self.how}@{self.delay:.2f}s"
         return f"{self.scenario}/{detail}"
@@ -282,6 +289,7 @@ class Profile:
     scale: int  # tree size factor
     seed: int
     auto_points: tuple[str, ...] = ()  # crash points of automatic two-way syncs
+    worker_points: tuple[tuple[str, str], ...] = ()  # (scenario, point): only the worker dies
 
 
 # Default: the second file, so one operation has finished (maybe committed), others not.
@@ -292,6 +300,13 @@ DEFAULT = Profile(
     scale=1,
     seed=20261122,
     auto_points=("after_journal:1", "mid_upload:2", "after_rename:2"),
+    worker_points=(
+        ("push", "mid_upload:2"),
+        ("pull", "after_rename:2"),
+        ("sync", "after_journal:1"),
+        ("sync", "after_upload:2"),
+        ("sync", "after_temp_write:2"),
+    ),
 )
 LONG = Profile(
     nths=(1, 2, 3, 5),
@@ -301,6 +316,11 @@ LONG = Profile(
     seed=7,
     auto_points=tuple(
         f"{p}:{n}" for p in POINTS["sync"] for n in ((1,) if p in ONCE_PER_RUN else (2,))
+    ),
+    worker_points=tuple(
+        (scenario, f"{p}:{1 if p in ONCE_PER_RUN else 2}")
+        for scenario, points in POINTS.items()
+        for p in points
     ),
 )
 
@@ -320,6 +340,7 @@ def build_cases(profile: Profile, rng: random.Random) -> list[Case]:
             for _ in range(profile.replica_kills)
         ]
     cases += [Case("sync", "auto", point) for point in profile.auto_points]
+    cases += [Case(scenario, "worker", point) for scenario, point in profile.worker_points]
     return cases
 
 
@@ -380,6 +401,39 @@ async def crash_server(
         if case.how == "kill":
             replica.set_faults("")
     check_sides(case, http, db, "after the crash")
+
+
+async def crash_worker(
+    launcher: Launcher, case: Case, home: Path, db: Path, replica: Replica, http: httpx.Client
+) -> None:
+    """Run the case's first sync on a server whose sync worker dies during it: the server
+    must live on, end the run with `failed` (`worker_failed`) and record it interrupted."""
+    assert case.project is not None
+    server = launcher.start(
+        home,
+        db_path=db,
+        cloud_url=replica.url,
+        projects_root=home / "projects",
+        crash_at=case.crash_at,
+        crash_who="worker",
+    )
+    try:
+        case.first = await run_over_ws(server, case.project.id, case.scenario, timeout=90)
+        end = case.first.end or {}
+        case.crashed_mid_run = end.get("code") == "worker_failed"
+        if not case.crashed_mid_run:
+            case.problems.append(f"the run did not end with worker_failed: {end}")
+        if not server.alive():
+            case.problems.append("the server died with its worker")
+        else:
+            url = f"{server.url}aext_project_filebrowser_server/projects/{case.project.id}/history"
+            async with httpx.AsyncClient(headers=server.headers, timeout=30) as client:
+                newest = (await client.get(url)).json()["runs"][0]
+            if newest["result"] != "interrupted":
+                case.problems.append(f"the run was not recorded interrupted: {newest}")
+    finally:
+        server.kill()
+    check_sides(case, http, db, "after the worker crash")
 
 
 async def crash_auto_run(
@@ -527,6 +581,9 @@ async def crash_matrix(
             elif case.how == "auto":
                 await crash_auto_run(launcher, case, home, db, replica, http)
                 lap("crash (auto)")
+            elif case.how == "worker":
+                await crash_worker(launcher, case, home, db, replica, http)
+                lap("crash (worker)")
         restarted = datetime.now(timezone.utc)
         for case in cases:
             if case.how == "auto":
@@ -564,7 +621,8 @@ def report(cases: list[Case], timings: dict[str, float]) -> str:
         f"{len(cases)} cases: {kinds['point']} crash points ({mid['point']} reached), "
         f"{kinds['kill']} random server kills ({mid['kill']} mid-run), {kinds['replica']} "
         f"replica kills ({mid['replica']} mid-run), {kinds['auto']} automatic-run crash points "
-        f"({mid['auto']} reached)",
+        f"({mid['auto']} reached), {kinds['worker']} worker-only crash points "
+        f"({mid['worker']} reached)",
         "seconds: " + ", ".join(f"{k} {v:.1f}" for k, v in timings.items()),
     ]
     lines += [f"  {c.name}: {p}" for c in cases for p in c.problems]
@@ -578,7 +636,7 @@ async def test_crash_matrix(tmp_path: Path, launcher: Launcher, crash_replica: R
     print(report(cases, timings))
     assert not [c for c in cases if c.problems], report(cases, timings)
     # every armed point was reached; the random kills may land after a fast run ended
-    armed = [c for c in cases if c.how in ("point", "auto")]
+    armed = [c for c in cases if c.how in ("point", "auto", "worker")]
     assert all(c.crashed_mid_run for c in armed), report(cases, timings)
 
 

@@ -43,6 +43,9 @@ from .evidence import (
 )
 from .inprocess import Project, add_project_to, sync_once
 
+# The races are staged by patching the engine in this process.
+pytestmark = pytest.mark.usefixtures("engine_in_this_process")
+
 
 @pytest.fixture
 def pfb_extension_config(pfb_db_path: Path, dialect_replica: Any, tmp_path: Path) -> dict[str, Any]:

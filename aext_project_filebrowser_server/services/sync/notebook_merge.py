@@ -32,11 +32,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-import nbformat
-import nbformat.v4
-import nbformat.v4.nbjson
-import nbformat.validator
-
 if TYPE_CHECKING:  # nbdime is imported by the first merge, not by every server's start
     from nbdime.utils import Strategies
 
@@ -62,12 +57,29 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-# nbformat ships no annotations for these.
-_isvalid = cast(Callable[[Any], bool], nbformat.validator.isvalid)
-# from_dict + rejoin_lines (files store multi-line text as lists of lines; nbdime diffs
-# strings) + strip_transient: the in-memory notebook nbformat.read would give, unvalidated.
-_to_notebook: Callable[[Any], Any] = nbformat.v4.nbjson.to_notebook
-_writes_v4 = cast(Callable[[Any], str], nbformat.v4.writes)
+
+# nbformat is imported at the first notebook merge, not with the sync engine: with
+# jsonschema it costs ~1.5 s of start-up (its format checkers compile a grammar), which every
+# sync worker would pay before its first run. It ships no annotations for these.
+def _isvalid(data: Any) -> bool:
+    import nbformat.validator
+
+    return cast(Callable[[Any], bool], nbformat.validator.isvalid)(data)
+
+
+def _to_notebook(data: Any) -> Any:
+    """from_dict + rejoin_lines (files store multi-line text as lists of lines; nbdime diffs
+    strings) + strip_transient: the in-memory notebook nbformat.read would give, unvalidated."""
+    import nbformat.v4.nbjson
+
+    return cast(Callable[[Any], Any], nbformat.v4.nbjson.to_notebook)(data)
+
+
+def _writes_v4(notebook: Any) -> str:
+    import nbformat.v4
+
+    return cast(Callable[[Any], str], nbformat.v4.writes)(notebook)
+
 
 #: Metadata that changes when a notebook is merely opened or run; the local value is kept.
 #: Paths in nbdime's notation (`*` is any cell index). Callers may pass their own list.

@@ -108,7 +108,8 @@ async def start_sync(
     paths: Collection[str] | None = None,
     trigger: str = "user",
 ) -> RunningSync:
-    """Start a run in the background; raises ServiceError when it cannot start at all."""
+    """Start a run in the background (in the sync worker when the context has one);
+    raises ServiceError when it cannot start at all."""
     project = await load_project(ctx, project_id)
     if project.local_path is None:
         raise ServiceError(409, "not_downloaded", "the project has no local folder yet")
@@ -118,7 +119,11 @@ async def start_sync(
         raise ServiceError(
             409, "sync_in_progress", "a push, pull or sync of this project is already running"
         ) from None
-    running.task = asyncio.create_task(_run(ctx, project, running, force, paths, trigger))
+    if ctx.worker is not None:
+        work = ctx.worker.run(ctx, running, force, paths, trigger)
+    else:
+        work = _run(ctx, project, running, force, paths, trigger)
+    running.task = asyncio.create_task(work)
     return running
 
 
