@@ -7,6 +7,10 @@ asking, one request after another as a user's browser would: the file browser's
 `GET /api/contents/<project folder>`, the panel's `GET projects`, and a kernel's
 `execute_request` → `execute_reply` round trip over its WebSocket. The reference is the
 same requests on the same server, idle, just before the push.
+
+The run executes in the server's sync worker process (`sync_in_worker`, the default): the
+CPU notes give the server's and its worker's CPU apart. `--profile resp` attaches py-spy to
+the server (not the worker) during the push.
 """
 
 from __future__ import annotations

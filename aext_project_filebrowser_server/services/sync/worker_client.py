@@ -180,7 +180,11 @@ class SyncWorker:
         self._ctx.events.project_changed(running.project_id, f"{running.direction} failed")
 
     async def _fail_run(self, running: RunningSync, why: str) -> None:
-        """Close a run the worker can no longer finish, as start-up recovery would."""
+        """Close a run the worker can no longer finish, as start-up recovery would (once:
+        a broken pipe and the worker's exit can both report it)."""
+        entry = self._runs.get(running.request_id)
+        if entry is None or entry[1].done():
+            return
         ctx = self._ctx
         if ctx is not None and ctx.db is not None:
             from ...store.engine import write
